@@ -1,0 +1,156 @@
+"""Turn a model string such as ``openai:gpt-4o-mini`` into a ``ModelRunner``.
+
+pydantic-ai and the provider SDKs cost seconds to import, so nothing here imports them until
+a real model is resolved, and then only the configured provider's.
+
+``openai:`` always uses the Chat Completions API (``OpenAIChatModel``): OpenAI-compatible
+servers (vLLM, LM Studio, llama.cpp, Ollama) have nothing else, and it is the path the tests
+drive. ``openai-chat:`` is the same thing under its explicit name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .events import ModelError, ModelRunner, ProviderAuthError
+
+if TYPE_CHECKING:
+    from .pydantic_runner import PydanticAIRunner
+
+OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434/v1"
+NO_KEY = "not-needed"  # the OpenAI client insists on some key; local servers ignore it
+KNOWN = "offline, openai:MODEL, openai-chat:MODEL, anthropic:MODEL, google:MODEL, ollama:MODEL"
+
+
+def resolve_runner(
+    model: str,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    retry_delays: Sequence[float] | None = None,
+) -> ModelRunner | None:
+    """The runner for ``model``, or ``None`` for ``offline`` (the caller runs the offline buddy).
+
+    ``base_url`` (else ``OPENAI_BASE_URL``) points ``openai:`` at an OpenAI-compatible server;
+    ``retry_delays`` overrides the waits between retries of transient failures.
+    Raises ``ValueError`` for an unknown model string, ``ProviderAuthError`` when the key is
+    missing and ``ModelError`` when the provider's library is not installed.
+    """
+    if model.strip() == "offline":
+        return None
+    prefix, _, name = model.strip().partition(":")
+    build = _BUILDERS.get(prefix)
+    if build is None or not name:
+        raise ValueError(f"unknown model {model!r}; use {KNOWN}")
+    runner = build(name, base_url, api_key)
+    if retry_delays is not None:
+        runner.retry_delays = tuple(retry_delays)
+    return runner
+
+
+def _key(provider: str, given: str | None, *env_names: str) -> str:
+    """The API key from the argument or the environment, or a one-line error naming the variable."""
+    key = given or next((os.environ[n] for n in env_names if os.environ.get(n)), None)
+    if not key:
+        raise ProviderAuthError(f"no API key for {provider}: set the {env_names[0]} environment variable")
+    return key
+
+
+def _missing_library(extra: str) -> ModelError:
+    return ModelError(f'the {extra} provider needs an extra library: pip install "pydantic-ai-slim[{extra}]"')
+
+
+def _openai(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if base_url:
+        key = api_key or os.environ.get("OPENAI_API_KEY") or NO_KEY
+    else:
+        key = _key("openai", api_key, "OPENAI_API_KEY")
+    try:
+        from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.providers.openai import OpenAIProvider
+
+        from .pydantic_runner import PydanticAIRunner
+    except ImportError as exc:
+        raise _missing_library("openai") from exc
+    provider = OpenAIProvider(base_url=base_url, api_key=key)
+    return PydanticAIRunner(
+        OpenAIChatModel(name, provider=provider),
+        provider_id="openai",
+        model_id=name,
+        endpoint=provider.base_url,
+        key_env="OPENAI_API_KEY",
+        secrets=[key] if key != NO_KEY else [],
+    )
+
+
+def _ollama(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    base_url = base_url or os.environ.get("OLLAMA_BASE_URL") or OLLAMA_DEFAULT_URL
+    key = api_key or os.environ.get("OLLAMA_API_KEY") or NO_KEY
+    try:
+        # Ollama's own provider picks per-family profiles (tool schemas, thinking) over plain chat.
+        from pydantic_ai.models.ollama import OllamaModel
+        from pydantic_ai.providers.ollama import OllamaProvider
+
+        from .pydantic_runner import PydanticAIRunner
+    except ImportError as exc:
+        raise _missing_library("openai") from exc
+    provider = OllamaProvider(base_url=base_url, api_key=key)
+    return PydanticAIRunner(
+        OllamaModel(name, provider=provider),
+        provider_id="ollama",
+        model_id=name,
+        endpoint=provider.base_url,
+        key_env="OLLAMA_API_KEY",
+        secrets=[key] if key != NO_KEY else [],
+    )
+
+
+def _anthropic(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    key = _key("anthropic", api_key, "ANTHROPIC_API_KEY")
+    try:
+        from pydantic_ai.models.anthropic import AnthropicModel
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+
+        from .pydantic_runner import PydanticAIRunner
+    except ImportError as exc:
+        raise _missing_library("anthropic") from exc
+    provider = AnthropicProvider(api_key=key, base_url=base_url)
+    return PydanticAIRunner(
+        AnthropicModel(name, provider=provider),
+        provider_id="anthropic",
+        model_id=name,
+        endpoint=base_url or "api.anthropic.com",
+        key_env="ANTHROPIC_API_KEY",
+        secrets=[key],
+    )
+
+
+def _google(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    key = _key("google", api_key, "GOOGLE_API_KEY", "GEMINI_API_KEY")
+    try:
+        from pydantic_ai.models.google import GoogleModel
+        from pydantic_ai.providers.google import GoogleProvider
+
+        from .pydantic_runner import PydanticAIRunner
+    except ImportError as exc:
+        raise _missing_library("google") from exc
+    return PydanticAIRunner(
+        GoogleModel(name, provider=GoogleProvider(api_key=key)),
+        provider_id="google",
+        model_id=name,
+        endpoint="generativelanguage.googleapis.com",
+        key_env="GOOGLE_API_KEY",
+        secrets=[key],
+    )
+
+
+_BUILDERS: dict[str, Callable[[str, str | None, str | None], Any]] = {
+    "openai": _openai,
+    "openai-chat": _openai,
+    "ollama": _ollama,
+    "anthropic": _anthropic,
+    "google": _google,
+}

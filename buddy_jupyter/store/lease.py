@@ -1,0 +1,192 @@
+"""A process's lease on one DuckDB file: open on demand, release when idle.
+
+DuckDB lets one process hold a file read-write, and while it does no other
+process can open it at all. So a kernel holds its store only while working:
+the connection opens at the first operation, and closes once no operation ran
+for ``idle_release`` seconds, or right after an operation once it has been held
+for ``max_hold`` seconds (so a long streamed answer still lets a reader of
+another kernel in between flushes). Opening retries with backoff while another
+process holds the lock, and after ``lock_timeout`` raises ``StoreLocked``
+naming that process.
+
+Within the process one re-entrant lock serialises every use of the connection
+(DuckDB refuses concurrent calls on one connection object); the engine's thread,
+the sidebar's callbacks and the release timer all go through it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from ..errors import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, StoreUnwritable
+
+if TYPE_CHECKING:
+    import duckdb
+
+log = logging.getLogger(__name__)
+
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_CORRUPT_SIGNS = ("not a valid DuckDB database", "Corrupt database", "Could not read enough bytes", "checksum")
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def describe_holder(error: BaseException) -> str:
+    match = _HOLDER.search(str(error))
+    if not match:
+        return "another process"
+    return f"{match['program']} (PID {match['pid']})"
+
+
+class Lease:
+    """Connection to one store file, held only while in use."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        idle_release: float = 1.0,
+        max_hold: float = 5.0,
+        lock_timeout: float = 30.0,
+        on_open: Callable[["duckdb.DuckDBPyConnection"], None] | None = None,
+    ):
+        self.path = Path(path)
+        self.read_only = read_only
+        self.idle_release = idle_release
+        self.max_hold = max_hold
+        self.lock_timeout = lock_timeout
+        self.on_open = on_open
+        self.opens = 0
+        """How many times the file was opened (for status and benchmarks)."""
+        self._lock = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened_at = 0.0
+        self._last_used = 0.0
+        self._timer: threading.Timer | None = None
+        self._depth = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+    @contextmanager
+    def connection(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+        """The open connection, for the duration of one operation."""
+        with self._lock:
+            if self._con is None:
+                self._con = self._connect()
+            self._depth += 1
+            try:
+                yield self._con
+            finally:
+                self._depth -= 1
+                now = time.monotonic()
+                self._last_used = now
+                if self._depth == 0:
+                    if self.idle_release <= 0 or now - self._opened_at >= self.max_hold:
+                        self._close()
+                    else:
+                        self._arm_timer()
+
+    def release(self) -> None:
+        """Close the file now (it reopens on the next operation)."""
+        with self._lock:
+            if self._depth == 0:
+                self._close()
+
+    @contextmanager
+    def suspended(self) -> Iterator[None]:
+        """Keep the file closed by this lease (e.g. to reopen it in another mode)."""
+        with self._lock:
+            if self._depth:
+                raise StoreError("the store is in use by this kernel; try again when it is idle")
+            self._close()
+            yield
+
+    # -- internals ---------------------------------------------------------------
+
+    def _connect(self) -> "duckdb.DuckDBPyConnection":
+        import duckdb
+
+        if self.read_only and not self.path.exists():
+            raise StoreError(f"no store at {self.path}")
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.01
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=self.read_only)
+                break
+            except duckdb.Error as error:
+                if is_lock_conflict(error):
+                    if time.monotonic() >= deadline:
+                        raise StoreLocked(
+                            f"the store {self.path} is held by {describe_holder(error)}; waited "
+                            f"{self.lock_timeout:g} s (close it there, or raise %config Buddy.lock_timeout)"
+                        ) from None
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 2, 0.2)
+                    continue
+                raise _classify_open_error(self.path, error) from error
+        self.opens += 1
+        self._opened_at = time.monotonic()
+        if self.on_open is not None:
+            try:
+                self.on_open(con)
+            except BaseException:
+                con.close()
+                raise
+        return con
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            return
+        delay = max(0.01, self._last_used + self.idle_release - time.monotonic())
+        self._timer = threading.Timer(delay, self._on_timer)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _on_timer(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self._con is None or self._depth:
+                return
+            if time.monotonic() - self._last_used >= self.idle_release * 0.99:
+                self._close()
+            else:
+                self._arm_timer()
+
+    def _close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        con, self._con = self._con, None
+        if con is not None:
+            try:
+                con.close()
+            except Exception as error:  # closing must not hide the operation's result
+                log.warning("closing %s failed: %s", self.path, error)
+
+
+def _classify_open_error(path: Path, error: BaseException) -> StoreError:
+    text = str(error)
+    if "newer" in text or "version number" in text:
+        return StoreTooNew(f"the store {path} was written by a newer DuckDB or buddy_jupyter: {text.splitlines()[0]}")
+    if any(sign in text for sign in _CORRUPT_SIGNS):
+        return StoreCorrupt(text.splitlines()[0])
+    if "Permission denied" in text or "Read-only file system" in text or "Cannot open file" in text:
+        return StoreUnwritable(
+            f"cannot open the store {path} for writing ({text.splitlines()[0]}); "
+            "set %config Buddy.data_dir or BUDDY_DATA_DIR to a writable folder"
+        )
+    return StoreError(f"cannot open the store {path}: {text.splitlines()[0]}")

@@ -1,0 +1,55 @@
+"""The store's SQL, in one place."""
+
+SELECT_PROJECT = "SELECT id, path, time_created, time_updated FROM project ORDER BY time_created LIMIT 1"
+
+SELECT_SESSIONS = (
+    "SELECT id, project_id, parent_id, title, time_created, time_updated, time_archived,"
+    " message_count, tokens_input, tokens_output, cost FROM session"
+)
+
+INSERT_SESSION = (
+    "INSERT INTO session (id, project_id, parent_id, title, time_created, time_updated) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+# seq: the message's position in its session, taken in the inserting transaction.
+INSERT_MESSAGE = """
+INSERT INTO message (id, session_id, seq, role, time_created, time_updated, time_completed, model_id,
+    provider_id, tokens_input, tokens_output, tokens_reasoning, tokens_cache_read, tokens_cache_write,
+    cost, finish, error_name, data)
+VALUES (?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message WHERE session_id = ?), ?, ?, ?, ?, ?,
+    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+UPDATE_MESSAGE = """
+UPDATE message SET time_updated = ?, time_completed = ?, model_id = ?, provider_id = ?, tokens_input = ?,
+    tokens_output = ?, tokens_reasoning = ?, tokens_cache_read = ?, tokens_cache_write = ?, cost = ?,
+    finish = ?, error_name = ?, data = ?
+WHERE id = ? RETURNING id
+"""
+
+# One row per part, updated in place: never a copy per update.
+UPSERT_PART = """
+INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)
+VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?), ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET type = excluded.type, time_updated = excluded.time_updated, data = excluded.data
+"""
+
+REFRESH_SESSION_TOTALS = """
+UPDATE session SET
+    message_count = t.n, tokens_input = t.tin, tokens_output = t.tout, cost = t.cost, time_updated = ?
+FROM (
+    SELECT count(*) AS n, coalesce(sum(tokens_input), 0) AS tin, coalesce(sum(tokens_output), 0) AS tout,
+           coalesce(sum(cost), 0) AS cost
+    FROM message WHERE session_id = ?
+) AS t
+WHERE session.id = ?
+"""
+
+# The JSON of a row with its key columns put back (they are not repeated inside ``data``).
+SELECT_MESSAGE_JSON = (
+    "SELECT '{\"id\":\"' || id || '\",\"session_id\":\"' || session_id || '\",' || substr(data::VARCHAR, 2) FROM message"
+)
+SELECT_PART_JSON = (
+    "SELECT '{\"id\":\"' || id || '\",\"session_id\":\"' || session_id || '\",\"message_id\":\"' || message_id"
+    " || '\",' || substr(data::VARCHAR, 2) FROM part"
+)

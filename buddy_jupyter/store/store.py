@@ -1,0 +1,559 @@
+"""The conversation store: one DuckDB file per notebook, a small verb-named API.
+
+Every public write is one transaction (or joins the caller's ``transaction()``),
+validates its models first, and publishes its events only after the commit.
+Only this package writes SQL that changes data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import socket
+import threading
+import warnings
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+from pydantic import TypeAdapter
+from pydantic_core import PydanticSerializationError
+
+from ..errors import InvalidInput, NotFound, StoreCorrupt, StoreError, StoreTooNew
+from ..schema import ids
+from ..schema.messages import AssistantMessage, Message, MessageAdapter, MessageWithParts, UserMessage
+from ..schema.parts import Part, PartListAdapter
+from ..schema.sessions import Project, Session
+from . import migrations, sql
+from .events import Event, EventBus
+from .lease import Lease
+
+if TYPE_CHECKING:
+    import duckdb
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+"""Largest JSON payload of one part or message (a 10 MB message fits easily)."""
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_MessageList = TypeAdapter(list[Message])
+_SessionList = TypeAdapter(list[Session])
+
+
+class StoreWarning(UserWarning):
+    """Something the learner should know about their store (e.g. a file moved aside)."""
+
+
+class _NewerStore(Exception):
+    """Raised inside the open hook: reopen the file read-only."""
+
+
+def owner_tag() -> str:
+    """Who is writing a running answer: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's process: we cannot tell, assume gone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Store:
+    """Sessions, messages and parts of one notebook, in one DuckDB file."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        notebook: str | None = None,
+        read_only: bool = False,
+        idle_release: float = 1.0,
+        max_hold: float = 5.0,
+        lock_timeout: float = 30.0,
+    ):
+        self.path = Path(path).expanduser().resolve()
+        self.notebook = notebook or str(self.path)
+        self.events = EventBus()
+        self.notices: list[str] = []
+        """Things that happened at open that the learner should hear about once."""
+        self.status: dict[str, str] = {}
+        """Runtime-only busy/idle state per session (never stored)."""
+        self.read_only_reason: str | None = "opened read-only" if read_only else None
+        self._lease = Lease(
+            self.path,
+            read_only=read_only,
+            idle_release=idle_release,
+            max_hold=max_hold,
+            lock_timeout=lock_timeout,
+            on_open=self._on_open,
+        )
+        self._first_open_done = False
+        self._project: Project | None = None
+        self._tx = threading.local()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self._lease.read_only else "read-write"
+        return f"<Store {self.path} ({mode})>"
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        return self._lease.read_only
+
+    @property
+    def lease(self) -> Lease:
+        return self._lease
+
+    def close(self) -> None:
+        """Release the file now (any later call reopens it)."""
+        self._lease.release()
+
+    @contextmanager
+    def connection(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+        """The store's connection for one read (analytics use this; never write through it)."""
+        current = getattr(self._tx, "con", None)
+        if current is not None:
+            yield current
+            return
+        if not self._first_open_done:
+            self._open_first_time()
+        with self._lease.connection() as con:
+            yield con
+
+    def _open_first_time(self) -> None:
+        if not self._lease.read_only:
+            from ..locate import prepare_folder
+
+            prepare_folder(self.path.parent)
+        for _ in range(3):
+            try:
+                with self._lease.connection():
+                    pass
+                break
+            except StoreCorrupt as error:
+                moved = self._move_aside()
+                notice = f"the store {self.path} could not be read ({error}); it was moved to {moved} and a new store started"
+                self.notices.append(notice)
+                warnings.warn(notice, StoreWarning, stacklevel=4)
+            except _NewerStore:
+                self._lease.read_only = True
+                self.read_only_reason = (
+                    f"the store {self.path} was written by a newer buddy_jupyter; it is open read-only "
+                    "(upgrade buddy_jupyter to write to it)"
+                )
+                self.notices.append(self.read_only_reason)
+        self._first_open_done = True
+
+    def _move_aside(self) -> Path:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        target = self.path.with_name(f"{self.path.stem}.corrupt-{stamp}{self.path.suffix}")
+        shutil.move(str(self.path), str(target))
+        wal = self.path.with_name(self.path.name + ".wal")
+        if wal.exists():
+            shutil.move(str(wal), str(target) + ".wal")
+        return target
+
+    def _on_open(self, con: "duckdb.DuckDBPyConnection") -> None:
+        if self._lease.read_only:
+            return
+        if self._first_open_done and self._project is not None:
+            return
+        names = migrations.applied(con)
+        if migrations.unknown(names):
+            raise _NewerStore()
+        ran = migrations.migrate(con)
+        if ran:
+            log.info("migrated %s: %s", self.path, ", ".join(ran))
+        self._project = self._ensure_project(con)
+        self._recover(con)
+
+    # -- transactions and events -------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+        """Group writes into one transaction; events go out after the commit."""
+        current = getattr(self._tx, "con", None)
+        if current is not None:
+            yield current
+            return
+        if not self._first_open_done:
+            self._open_first_time()
+        if self._lease.read_only:
+            error = StoreTooNew if "newer" in (self.read_only_reason or "") else StoreError
+            raise error(self.read_only_reason or f"the store {self.path} is read-only")
+        with self._lease.connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            self._tx.con, self._tx.events = con, []
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                events, self._tx.con, self._tx.events = self._tx.events, None, None
+        for event in events:
+            self.events.publish(event)
+
+    def _emit(self, kind: str, session_id: str | None, data: Any = None) -> None:
+        self._tx.events.append(Event(kind, session_id, data))  # type: ignore[arg-type]
+
+    def publish_delta(self, session_id: str, part_id: str, delta: str, field: str = "text") -> None:
+        """Streamed text: an event only, never a write."""
+        self.events.publish(Event("part.delta", session_id, {"part_id": part_id, "field": field, "delta": delta}))
+
+    def set_status(self, session_id: str, status: str) -> None:
+        """Runtime-only busy/idle state."""
+        self.status[session_id] = status
+        self.events.publish(Event("session.status", session_id, status))
+
+    # -- project -------------------------------------------------------------------
+
+    def _ensure_project(self, con: "duckdb.DuckDBPyConnection") -> Project:
+        rows = con.execute(sql.SELECT_PROJECT).fetchall()
+        now = ids.utcnow()
+        if rows:
+            pid, path, created, updated = rows[0]
+            if path != self.notebook:
+                con.execute("UPDATE project SET path = ?, time_updated = ? WHERE id = ?", [self.notebook, now, pid])
+                path, updated = self.notebook, now
+            return Project(id=pid, path=path, time_created=created, time_updated=updated)
+        pid, created = ids.new_id("project")
+        con.execute(
+            "INSERT INTO project (id, path, time_created, time_updated) VALUES (?, ?, ?, ?)",
+            [pid, self.notebook, created, created],
+        )
+        return Project(id=pid, path=self.notebook, time_created=created, time_updated=created)
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            with self.connection() as con:
+                rows = con.execute(sql.SELECT_PROJECT).fetchall()
+            if not rows:
+                raise StoreError(f"the store {self.path} has no project yet")
+            pid, path, created, updated = rows[0]
+            self._project = Project(id=pid, path=path, time_created=created, time_updated=updated)
+        return self._project
+
+    def schema_version(self) -> str:
+        with self.connection() as con:
+            return migrations.schema_version(con)
+
+    # -- sessions ------------------------------------------------------------------
+
+    def create_session(self, title: str = "", *, parent_id: str | None = None) -> Session:
+        _check_text(title, "title")
+        sid, created = ids.new_id("session")
+        with self.transaction() as con:
+            session = Session(
+                id=sid, project_id=self.project.id, title=title, time_created=created,
+                time_updated=created, parent_id=parent_id,
+            )
+            con.execute(sql.INSERT_SESSION, [sid, session.project_id, parent_id, title, created, created])
+            self._emit("session.created", sid, session)
+        return session
+
+    def get_session(self, session_id: str) -> Session:
+        with self.connection() as con:
+            rows = con.execute(sql.SELECT_SESSIONS + " WHERE id = ?", [session_id]).fetchall()
+        if not rows:
+            raise NotFound(f"no session {session_id!r} in {self.path.name}")
+        return _session_from_row(rows[0])
+
+    def find_session(self, fragment: str) -> Session:
+        """The one session whose id starts or ends with ``fragment``."""
+        fragment = fragment.strip()
+        if not fragment:
+            raise InvalidInput("give a session id (a unique start or end of it is enough)")
+        with self.connection() as con:
+            rows = con.execute(
+                sql.SELECT_SESSIONS + " WHERE id = ? OR starts_with(id, ?) OR ends_with(id, ?) LIMIT 3",
+                [fragment, fragment, fragment],
+            ).fetchall()
+        exact = [row for row in rows if row[0] == fragment]
+        if exact:
+            return _session_from_row(exact[0])
+        if not rows:
+            raise NotFound(f"no session id starts or ends with {fragment!r}")
+        if len(rows) > 1:
+            raise InvalidInput(f"{fragment!r} matches several sessions; give more of the id")
+        return _session_from_row(rows[0])
+
+    def list_sessions(self, *, limit: int = 50, offset: int = 0, archived: bool | None = False) -> list[Session]:
+        """Newest activity first. ``archived``: False hides archived, True shows only them, None shows all."""
+        where = {False: " WHERE time_archived IS NULL", True: " WHERE time_archived IS NOT NULL", None: ""}[archived]
+        with self.connection() as con:
+            rows = con.execute(
+                sql.SELECT_SESSIONS + where + " ORDER BY time_updated DESC, id DESC LIMIT ? OFFSET ?",
+                [int(limit), int(offset)],
+            ).fetchall()
+        return [_session_from_row(row) for row in rows]
+
+    def count_sessions(self, *, archived: bool | None = False) -> int:
+        where = {False: " WHERE time_archived IS NULL", True: " WHERE time_archived IS NOT NULL", None: ""}[archived]
+        with self.connection() as con:
+            return con.execute("SELECT count(*) FROM session" + where).fetchall()[0][0]
+
+    def set_title(self, session_id: str, title: str) -> Session:
+        _check_text(title, "title")
+        return self._update_session(session_id, "title = ?", [title])
+
+    def archive_session(self, session_id: str, archived: bool = True) -> Session:
+        """Hide a session from lists (never deletes anything); ``archived=False`` brings it back."""
+        return self._update_session(session_id, "time_archived = ?", [ids.utcnow() if archived else None])
+
+    def touch_session(self, session_id: str) -> Session:
+        return self._update_session(session_id, "", [])
+
+    def _update_session(self, session_id: str, assignment: str, params: list[Any]) -> Session:
+        now = ids.utcnow()
+        sets = (assignment + ", " if assignment else "") + "time_updated = ?"
+        with self.transaction() as con:
+            found = con.execute(f"UPDATE session SET {sets} WHERE id = ? RETURNING id", [*params, now, session_id]).fetchall()
+            if not found:
+                raise NotFound(f"no session {session_id!r} in {self.path.name}")
+            session = self.get_session(session_id)
+            self._emit("session.updated", session_id, session)
+        return session
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete a session with all its messages and parts."""
+        with self.transaction() as con:
+            found = con.execute("DELETE FROM session WHERE id = ? RETURNING id", [session_id]).fetchall()
+            if not found:
+                raise NotFound(f"no session {session_id!r} in {self.path.name}")
+            con.execute("DELETE FROM part WHERE session_id = ?", [session_id])
+            con.execute("DELETE FROM message WHERE session_id = ?", [session_id])
+            self._emit("session.deleted", session_id, session_id)
+
+    def fork_session(self, session_id: str, message_id: str, *, title: str | None = None) -> Session:
+        """A new session holding copies of ``session_id``'s messages up to and including ``message_id``."""
+        source = self.get_session(session_id)
+        history = self.get_messages(session_id)
+        upto = next((i for i, m in enumerate(history) if m.info.id == message_id), None)
+        if upto is None:
+            raise NotFound(f"no message {message_id!r} in session {session_id!r}")
+        id_map: dict[str, str] = {}
+        with self.transaction():
+            fork = self.create_session(title if title is not None else f"{source.title} (fork)", parent_id=session_id)
+            for item in history[: upto + 1]:
+                new_mid, created = ids.new_id("message")
+                id_map[item.info.id] = new_mid
+                update: dict[str, Any] = {"id": new_mid, "session_id": fork.id, "time_created": created}
+                if isinstance(item.info, AssistantMessage):
+                    update["parent_id"] = id_map.get(item.info.parent_id, item.info.parent_id)
+                parts = [
+                    p.model_copy(update={"id": ids.new_id("part")[0], "session_id": fork.id, "message_id": new_mid})
+                    for p in item.parts
+                ]
+                self.append_message(item.info.model_copy(update=update), parts)
+        return self.get_session(fork.id)
+
+    # -- messages and parts --------------------------------------------------------
+
+    def append_message(self, message: Message, parts: Sequence[Part] = ()) -> None:
+        """Insert a message (and optionally its first parts) in one transaction."""
+        message = MessageAdapter.validate_python(message)
+        _check_ids(message.id, message.session_id)
+        data = _dump_message(message)
+        payloads = [(_check_part(part), _dump_part(part)) for part in parts]
+        with self.transaction() as con:
+            con.execute(sql.INSERT_MESSAGE, [message.id, message.session_id, message.session_id, message.role,
+                                             message.time_created, message.time_created, *_message_columns(message), data])
+            for part, payload in payloads:
+                self._write_part(con, part, payload)
+            self._refresh_session(con, message.session_id)
+            self._emit("message.updated", message.session_id, message)
+            for part, _ in payloads:
+                self._emit("part.updated", part.session_id, part)
+
+    def update_message(self, message: Message) -> None:
+        message = MessageAdapter.validate_python(message)
+        data = _dump_message(message)
+        with self.transaction() as con:
+            found = con.execute(sql.UPDATE_MESSAGE, [ids.utcnow(), *_message_columns(message), data, message.id]).fetchall()
+            if not found:
+                raise NotFound(f"no message {message.id!r}")
+            self._refresh_session(con, message.session_id)
+            self._emit("message.updated", message.session_id, message)
+
+    def put_part(self, part: Part) -> None:
+        """Insert a part, or update it in place (the store keeps one copy per part)."""
+        part = _check_part(part)
+        payload = _dump_part(part)
+        with self.transaction() as con:
+            self._write_part(con, part, payload)
+            self._emit("part.updated", part.session_id, part)
+
+    append_part = update_part = put_part
+
+    def _write_part(self, con: "duckdb.DuckDBPyConnection", part: Part, payload: str) -> None:
+        now = ids.utcnow()
+        try:
+            created = ids.time_of(part.id)  # minted with the id: one clock read
+        except ValueError:
+            created = now
+        con.execute(sql.UPSERT_PART, [part.id, part.session_id, part.message_id, part.message_id, part.type,
+                                      created, now, payload])
+
+    def _refresh_session(self, con: "duckdb.DuckDBPyConnection", session_id: str) -> None:
+        con.execute(sql.REFRESH_SESSION_TOTALS, [ids.utcnow(), session_id, session_id])
+
+    def get_message(self, message_id: str) -> MessageWithParts:
+        with self.connection() as con:
+            rows = con.execute(sql.SELECT_MESSAGE_JSON + " WHERE id = ?", [message_id]).fetchall()
+            if not rows:
+                raise NotFound(f"no message {message_id!r}")
+            parts = con.execute(sql.SELECT_PART_JSON + " WHERE message_id = ? ORDER BY seq, id", [message_id]).fetchall()
+        info = MessageAdapter.validate_json(rows[0][0])
+        return MessageWithParts(info=info, parts=PartListAdapter.validate_json(_json_array(row[0] for row in parts)))
+
+    def get_messages(self, session_id: str) -> list[MessageWithParts]:
+        """A session's messages in order, each with its parts in order."""
+        with self.connection() as con:
+            messages = con.execute(
+                sql.SELECT_MESSAGE_JSON + " WHERE session_id = ? ORDER BY time_created, seq, id", [session_id]
+            ).fetchall()
+            parts = con.execute(
+                sql.SELECT_PART_JSON + " WHERE session_id = ? ORDER BY time_created, seq, id", [session_id]
+            ).fetchall()
+        infos = _MessageList.validate_json(_json_array(row[0] for row in messages))
+        by_message: dict[str, list[Part]] = {info.id: [] for info in infos}
+        for part in PartListAdapter.validate_json(_json_array(row[0] for row in parts)):
+            by_message.setdefault(part.message_id, []).append(part)
+        return [MessageWithParts.model_construct(info=info, parts=by_message[info.id]) for info in infos]
+
+    # -- crash recovery ------------------------------------------------------------
+
+    def _recover(self, con: "duckdb.DuckDBPyConnection") -> list[str]:
+        """Mark answers left running by a process that is gone as aborted."""
+        rows = con.execute(sql.SELECT_MESSAGE_JSON + " WHERE role = 'assistant' AND time_completed IS NULL").fetchall()
+        recovered = []
+        for (payload,) in rows:
+            message = MessageAdapter.validate_json(payload)
+            if _owner_alive(getattr(message, "owner", None)):
+                continue
+            recovered.append(self._mark_interrupted(con, message))
+        if recovered:
+            log.warning("recovered %d interrupted answer(s) in %s", len(recovered), self.path)
+        return recovered
+
+    def _mark_interrupted(self, con: "duckdb.DuckDBPyConnection", message: AssistantMessage) -> str:
+        from ..schema.messages import MessageAbortedError
+        from ..schema.parts import ToolErrored, TimeSpan
+
+        parts = PartListAdapter.validate_json(_json_array(
+            row[0] for row in con.execute(sql.SELECT_PART_JSON + " WHERE message_id = ? ORDER BY seq, id", [message.id]).fetchall()
+        ))
+        last = con.execute("SELECT max(time_updated) FROM part WHERE message_id = ?", [message.id]).fetchall()[0][0]
+        ended = last or message.time_created
+        end_ms = ids.epoch_ms(ended)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for part in parts:
+                changed = None
+                if part.type == "tool" and part.state.status in ("pending", "running"):
+                    start = part.state.time.start if part.state.status == "running" else end_ms
+                    changed = part.model_copy(update={"state": ToolErrored(
+                        input=part.state.input, error="interrupted", time=TimeSpan(start=start, end=end_ms))})
+                elif part.type in ("text", "reasoning") and part.time is not None and part.time.end is None:
+                    changed = part.model_copy(update={"time": TimeSpan(start=part.time.start, end=end_ms)})
+                if changed is not None:
+                    self._write_part(con, changed, _dump_part(changed))
+            done = message.model_copy(update={
+                "time_completed": ended, "finish": "aborted", "owner": None,
+                "error": MessageAbortedError(message="interrupted: the kernel stopped before the answer finished"),
+            })
+            con.execute(sql.UPDATE_MESSAGE, [ids.utcnow(), *_message_columns(done), _dump_message(done), done.id])
+            self._refresh_session(con, done.session_id)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return message.id
+
+
+# -- serialisation helpers -----------------------------------------------------------
+
+def _check_text(text: str, what: str) -> None:
+    if not isinstance(text, str):
+        raise InvalidInput(f"{what} must be text, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidInput(
+            f"{what} contains an unpaired surrogate (U+{ord(text[error.start]):04X} at {error.start}); "
+            "it cannot be stored as UTF-8"
+        ) from None
+
+
+def _dump(model: Any, exclude: set[str], what: str) -> str:
+    try:
+        payload = model.model_dump_json(exclude=exclude)
+    except PydanticSerializationError as error:
+        if "surrogates not allowed" in str(error):
+            raise InvalidInput(f"the {what} contains an unpaired surrogate character; it cannot be stored as UTF-8") from None
+        raise InvalidInput(f"the {what} cannot be stored: {error}") from None
+    if len(payload) > MAX_TEXT_BYTES:
+        raise InvalidInput(f"the {what} is {len(payload) / 2**20:.0f} MiB; the limit is {MAX_TEXT_BYTES // 2**20} MiB")
+    return payload
+
+
+def _check_ids(*values: str) -> None:
+    for value in values:
+        if not _SAFE_ID.match(value):
+            raise InvalidInput(f"{value!r} is not a valid id (letters, digits, _ and - only)")
+
+
+def _check_part(part: Part) -> Part:
+    from ..schema.parts import PartAdapter
+
+    part = PartAdapter.validate_python(part)
+    _check_ids(part.id, part.session_id, part.message_id)
+    return part
+
+
+def _dump_part(part: Part) -> str:
+    return _dump(part, {"id", "session_id", "message_id"}, f"{part.type} part")
+
+
+def _dump_message(message: Message) -> str:
+    return _dump(message, {"id", "session_id"}, f"{message.role} message")
+
+
+def _message_columns(message: Message) -> list[Any]:
+    """time_completed, model_id, provider_id, 5 token counts, cost, finish, error_name."""
+    if isinstance(message, UserMessage):
+        return [message.time_created, message.model, None, None, None, None, None, None, None, None, None]
+    tokens = message.tokens
+    return [
+        message.time_completed, message.model_id, message.provider_id, tokens.input, tokens.output,
+        tokens.reasoning, tokens.cache.read, tokens.cache.write, message.cost, message.finish,
+        message.error.name if message.error else None,
+    ]
+
+
+def _json_array(payloads: Iterable[str]) -> str:
+    return "[" + ",".join(payloads) + "]"
+
+
+def _session_from_row(row: Sequence[Any]) -> Session:
+    keys = ("id", "project_id", "parent_id", "title", "time_created", "time_updated", "time_archived",
+            "message_count", "tokens_input", "tokens_output", "cost")
+    return Session.model_validate(dict(zip(keys, row)))
