@@ -1,0 +1,203 @@
+"""The ``%buddy`` subcommands for sessions, models and the store.
+
+Each handler gets the magics object, its parsed arguments (or the raw rest of
+the line) and the cell body, and returns something IPython displays.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from .magics import (
+    EXPORT_FORMATS, MODEL_PREFIXES, BuddyMagics, arg, help_text, subcommand,
+)
+
+
+def _markdown(text: str):
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def _session_or_current(magics: BuddyMagics, fragment: str | None):
+    kb = magics.kb
+    if fragment:
+        return kb.store.find_session(fragment)
+    session = kb.current_session(create=False)
+    if session is None:
+        raise UsageError("no session yet: ask a question first, or %buddy new TITLE")
+    return session
+
+
+@subcommand("help", "help", "show this help")
+def _help(magics: BuddyMagics, args, cell):
+    return _markdown(f"```\n{help_text()}\n```")
+
+
+@subcommand("new", "new [TITLE]", "start a new session (the next questions go there)", raw=True)
+def _new(magics: BuddyMagics, title: str, cell):
+    session = magics.kb.store.create_session(title.strip())
+    magics.kb.current_session_id = session.id
+    print(f"new session {session.id}" + (f": {session.title}" if session.title else ""))
+
+
+@subcommand("sessions", "sessions [-n N] [--archived|--all]", "this notebook's sessions, newest first (a DataFrame)",
+            arg("-n", "--limit", type=int, default=50, help="how many"),
+            arg("--archived", action="store_true", help="only archived sessions"),
+            arg("--all", action="store_true", help="archived ones too"))
+def _sessions(magics: BuddyMagics, args, cell):
+    import pandas as pd
+
+    archived = None if args.all else (True if args.archived else False)
+    sessions = magics.kb.store.list_sessions(limit=args.limit, archived=archived)
+    current = magics.kb.current_session_id
+    rows = [{
+        "id": s.id, "title": s.title, "messages": s.message_count, "updated": s.time_updated,
+        "created": s.time_created, "archived": s.time_archived is not None,
+        "tokens": s.tokens_input + s.tokens_output, "cost": s.cost, "current": s.id == current,
+    } for s in sessions]
+    columns = ["id", "title", "messages", "updated", "created", "archived", "tokens", "cost", "current"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@subcommand("switch", "switch ID", "make a session current (a unique start or end of its id is enough)",
+            arg("id", help="session id"))
+def _switch(magics: BuddyMagics, args, cell):
+    session = magics.kb.switch(args.id)
+    print(f"now in session {session.id}: {session.title or '(untitled)'}")
+
+
+@subcommand("title", "title TEXT", "rename the current session", raw=True)
+def _title(magics: BuddyMagics, text: str, cell):
+    if not text.strip():
+        raise UsageError("give the new title: %buddy title Merging data frames")
+    session = _session_or_current(magics, None)
+    magics.kb.store.set_title(session.id, text.strip())
+    print(f"session {session.id} is now titled {text.strip()!r}")
+
+
+@subcommand("history", "history [ID]", "show a session's conversation (default: the current one)",
+            arg("id", nargs="?", help="session id"))
+def _history(magics: BuddyMagics, args, cell):
+    from .transcript import session_markdown
+
+    session = _session_or_current(magics, args.id)
+    store = magics.kb.store
+    return _markdown(session_markdown(session, store.get_messages(session.id), store.notebook))
+
+
+@subcommand("delete", "delete ID --yes", "delete a session with all its messages",
+            arg("id", help="session id"), arg("--yes", action="store_true", help="confirm"))
+def _delete(magics: BuddyMagics, args, cell):
+    store = magics.kb.store
+    session = store.find_session(args.id)
+    if not args.yes:
+        raise UsageError(f"this deletes session {session.id} ({session.message_count} messages) for good; "
+                         f"add --yes to confirm (or %buddy archive {args.id} to hide it)")
+    store.delete_session(session.id)
+    if magics.kb.current_session_id == session.id:
+        magics.kb.current_session_id = None
+    print(f"deleted session {session.id}")
+
+
+@subcommand("archive", "archive ID [--undo]", "hide a session from lists (nothing is deleted)",
+            arg("id", help="session id"), arg("--undo", action="store_true", help="bring it back"))
+def _archive(magics: BuddyMagics, args, cell):
+    store = magics.kb.store
+    session = store.find_session(args.id)
+    store.archive_session(session.id, archived=not args.undo)
+    print(f"{'unarchived' if args.undo else 'archived'} session {session.id}")
+
+
+@subcommand("export", "export [ID] [--format md|json|ipynb] [--to PATH]", "save a session as notes",
+            arg("id", nargs="?", help="session id (default: current)"),
+            arg("--format", choices=EXPORT_FORMATS, default="md"),
+            arg("--to", help="file to write (default: buddy-<title>.<format> beside the notebook)"))
+def _export(magics: BuddyMagics, args, cell):
+    from .export import write_export
+
+    session = _session_or_current(magics, args.id)
+    path = write_export(magics.kb.store, session.id, args.format, args.to)
+    print(f"exported session {session.id} to {path}")
+    return path
+
+
+@subcommand("model", "model [NAME]", "show or set the model (offline, openai:…, anthropic:…, google:…, ollama:…)",
+            arg("name", nargs="?", help="model name"))
+def _model(magics: BuddyMagics, args, cell):
+    config = magics.kb.config
+    if not args.name:
+        base = f" via {config.base_url}" if config.base_url else ""
+        print(f"model: {config.model}{base}")
+        return
+    prefix = args.name.split(":", 1)[0]
+    if args.name != "offline" and (prefix not in MODEL_PREFIXES or ":" not in args.name):
+        raise UsageError(f"unknown model {args.name!r}; use offline or PROVIDER:MODEL with provider one of "
+                         + ", ".join(p for p in MODEL_PREFIXES if p != "offline"))
+    config.model = args.name
+    print(f"model set to {args.name}")
+
+
+_PROVIDERS = (
+    ("offline", "built-in notes and your history; no key, no network", None),
+    ("openai:gpt-4o-mini", "OpenAI (Chat Completions when Buddy.base_url is set)", "OPENAI_API_KEY"),
+    ("anthropic:claude-sonnet-4-5", "Anthropic (pip install 'pydantic-ai-slim[anthropic]')", "ANTHROPIC_API_KEY"),
+    ("google:gemini-2.5-flash", "Google Gemini (pip install 'pydantic-ai-slim[google]')", "GEMINI_API_KEY"),
+    ("ollama:llama3.2", "a local Ollama server (OLLAMA_BASE_URL, default 127.0.0.1:11434)", None),
+)
+
+
+@subcommand("models", "models", "the models you can use and whether their key is set")
+def _models(magics: BuddyMagics, args, cell):
+    current = magics.kb.config.model
+    lines = ["| model | what | key |", "|---|---|---|"]
+    for name, what, key in _PROVIDERS:
+        state = "not needed" if key is None else (f"`{key}` set" if os.environ.get(key) else f"set `{key}`")
+        mark = " **(current)**" if current.split(":")[0] == name.split(":")[0] else ""
+        lines.append(f"| `{name}`{mark} | {what} | {state} |")
+    return _markdown("\n".join(lines) + "\n\nChoose one with `%buddy model NAME` or `%config Buddy.model = 'NAME'`.")
+
+
+@subcommand("status", "status", "store path, schema version, model and counts")
+def _status(magics: BuddyMagics, args, cell):
+    kb = magics.kb
+    store = kb.store
+    with store.connection() as con:
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM session), (SELECT count(*) FROM message), (SELECT count(*) FROM part)"
+        ).fetchall()[0]
+    size = store.path.stat().st_size if store.path.exists() else 0
+    lines = [
+        f"notebook:  {kb.notebook or '(none: terminal IPython)'}",
+        f"store:     {store.path} ({size / 2**20:.1f} MiB, {'read-only' if store.read_only else 'read-write'})",
+        f"schema:    {store.schema_version()}",
+        f"model:     {kb.config.model}" + (f" via {kb.config.base_url}" if kb.config.base_url else ""),
+        f"sessions:  {counts[0]}   messages: {counts[1]}   parts: {counts[2]}",
+        f"current:   {kb.current_session_id or '(none)'}",
+        f"file held: {'yes' if store.lease.is_open else 'no'} (released after {kb.config.idle_release:g} s idle)",
+    ]
+    lines += [f"note:      {notice}" for notice in store.notices]
+    print("\n".join(lines))
+
+
+@subcommand("explain", "explain", "explain the last error in this notebook")
+def _explain(magics: BuddyMagics, args, cell):
+    from .engine.context import last_error
+
+    if not last_error():
+        raise UsageError("no error to explain yet: run the cell that fails, then %buddy explain")
+    options = _question_options(magics)
+    return magics._ask(options, "Explain the last error in my notebook and how to fix it.")
+
+
+def _question_options(magics: BuddyMagics, **overrides: Any):
+    from IPython.core.magic_arguments import parse_argstring
+
+    options = parse_argstring(magics.buddy, "")
+    for key, value in overrides.items():
+        setattr(options, key, value)
+    return options
+

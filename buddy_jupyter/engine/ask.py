@@ -1,0 +1,121 @@
+"""Ask a question in a kernel: pick the session and model, gather context, run the turn.
+
+This is the one path from ``%buddy`` (and the sidebar) to a model.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from .context import gather
+from .events import ModelRequest, ModelRunner, Tool
+from .turn import Turn, TurnResult, history_for_model
+
+if TYPE_CHECKING:
+    from ..display import Answer
+    from ..state import KernelBuddy
+
+log = logging.getLogger(__name__)
+
+SYSTEM_PROMPT = """\
+You are Buddy, a patient learning companion for someone learning Python and data analysis in a \
+Jupyter notebook. Explain the idea first, then show a small runnable example; point out the cause of \
+errors before the fix; keep answers short and use Markdown with fenced code blocks. When earlier \
+conversations or the learner's profile are relevant, build on them. You may search the learner's \
+past conversations with the search_history and query_history tools."""
+
+RunnerFactory = Callable[[str, "KernelBuddy", str], ModelRunner]
+_FACTORIES: dict[str, RunnerFactory] = {}
+
+
+def register_runner(prefix: str, factory: RunnerFactory) -> None:
+    """Make ``PREFIX:...`` model names resolve through ``factory`` (used for scripted test models)."""
+    _FACTORIES[prefix] = factory
+
+
+def make_runner(model: str, kb: "KernelBuddy", session_id: str) -> ModelRunner:
+    prefix = model.split(":", 1)[0]
+    if prefix in _FACTORIES:
+        return _FACTORIES[prefix](model, kb, session_id)
+    if model == "offline":
+        from .offline import OfflineBuddy
+        from .recall import related_answers
+
+        store = kb.store
+        return OfflineBuddy(lambda query: related_answers(store, query, exclude_session=session_id))
+    from .providers import resolve_runner
+
+    runner = resolve_runner(model, base_url=kb.config.base_url or None)
+    if runner is None:  # resolve_runner leaves the offline buddy to us
+        return make_runner("offline", kb, session_id)
+    return runner
+
+
+def _real_model_extras(kb: "KernelBuddy", runner: ModelRunner) -> tuple[str, tuple[Tool, ...]]:
+    """The learner profile and the history tools, for real models only (they cost imports)."""
+    if runner.provider_id == "offline":
+        return "", ()
+    profile, tools = "", ()
+    try:
+        from ..analytics.profile import profile_for_prompt
+        from ..analytics.tools import history_tools
+
+        profile = profile_for_prompt(kb)
+        tools = tuple(history_tools(kb))
+    except ImportError as error:  # analytics is optional for a conversation to work
+        log.warning("history tools unavailable: %s", error)
+    return profile, tools
+
+
+@dataclass
+class Question:
+    text: str
+    session_id: str | None = None
+    model: str | None = None
+    fmt: str = "markdown"
+    context: bool = True
+    cell: str = ""
+    cell_id: str | None = None
+    execution_count: int | None = None
+
+
+def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None = None,
+        show: bool = True) -> tuple[TurnResult, "Answer"]:
+    from ..display import Answer, LiveAnswer
+    from ..transcript import footer
+
+    store = kb.store
+    session = store.find_session(question.session_id) if question.session_id else kb.current_session(create=True)
+    kb.current_session_id = session.id
+    model = question.model or kb.config.model or "offline"
+    runner = make_runner(model, kb, session.id)
+
+    context = ""
+    if question.context and kb.config.context:
+        context = gather(question.text, question.cell, user_ns or {}).render(kb.config.context_limit)
+    profile, tools = _real_model_extras(kb, runner)
+    system = "\n\n".join(s for s in (SYSTEM_PROMPT, profile and "## Learner profile\n" + profile, context) if s)
+
+    turn = Turn(store, session.id, runner, flush_interval=kb.config.flush_interval)
+    history = history_for_model(store, session.id, kb.config.history_limit)
+    user = turn.store_question(question.text, context=context, model=model,
+                               cell_id=question.cell_id, execution_count=question.execution_count)
+    request = ModelRequest(prompt=question.text, system=system, history=history, tools=tools)
+
+    live = LiveAnswer(store, session.id, fmt=question.fmt, interval=kb.config.display_interval) if show else None
+    cancel = kb.begin_answer()
+    try:
+        result = turn.run(user, request, cancel)
+    except BaseException:
+        if live is not None:
+            live.close()
+        raise
+    finally:
+        kb.end_answer()
+    answer = Answer(result.text, session_id=session.id, message_id=result.assistant.id,
+                    footer=footer(result.assistant, result.elapsed), fmt=question.fmt)
+    if live is not None:
+        live.finish(answer)
+    return result, answer

@@ -1,0 +1,281 @@
+"""``%buddy`` and ``%%buddy``: ask the learning buddy, and manage its history.
+
+Anything that is not a subcommand is a question::
+
+    %buddy why does my merge drop rows?
+    %buddy -m openai:gpt-4o-mini -f code write a function that reverses a string
+    %%buddy -s 3f9a --no-context
+    A longer question, over several lines.
+
+Subcommands go through the ``SUBCOMMANDS`` table; each declares its arguments,
+so mistakes raise ``UsageError`` with one clear line and the cell fails.
+This module is imported by ``%load_ext``: it imports nothing heavy at the top.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments, parse_argstring
+
+from .config import Buddy
+from .errors import BuddyError
+from .state import KernelBuddy
+
+ANSWER_FORMATS = ("markdown", "text", "code")
+EXPORT_FORMATS = ("md", "json", "ipynb")
+MODEL_PREFIXES = ("offline", "openai", "openai-chat", "anthropic", "google", "ollama")
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    help: str
+    handler: Callable[..., Any]
+    arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = ()
+    raw: bool = False
+    """The rest of the line is free text (a title, SQL, a memory): no option parsing."""
+
+    def parser(self) -> MagicArgumentParser:
+        parser = MagicArgumentParser(prog=f"%buddy {self.name}", description=self.help, add_help=False)
+        for flags, kwargs in self.arguments:
+            parser.add_argument(*flags, **kwargs)
+        return parser
+
+
+def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
+    return flags, kwargs
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(name: str, usage: str, help: str, *arguments, raw: bool = False):
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        SUBCOMMANDS[name] = Subcommand(name, usage, help, handler, tuple(arguments), raw)
+        return handler
+    return register
+
+
+def _subcommand_help() -> str:
+    width = max(len(s.usage) for s in SUBCOMMANDS.values())
+    return "\n".join(f"  %buddy {s.usage.ljust(width)}  {s.help}" for s in SUBCOMMANDS.values())
+
+
+@magics_class
+class BuddyMagics(Magics):
+    """The magics; configuration lives on the ``Buddy`` configurable."""
+
+    def __init__(self, shell, kernel_buddy: KernelBuddy):
+        super().__init__(shell)
+        self.kb = kernel_buddy
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("-s", "--session", help="Ask in this session (id, or a unique start or end of it).")
+    @argument("-m", "--model", help="Answer with this model, e.g. offline, openai:gpt-4o-mini, ollama:llama3.2.")
+    @argument("-f", "--format", choices=ANSWER_FORMATS, default="markdown",
+              help="markdown (default), text, or code (the code goes into a new cell below).")
+    @argument("--no-context", action="store_true", help="Send no notebook context with the question.")
+    @argument("-o", "--var", help="Also store the answer in this variable.")
+    @argument("question", nargs="*", help="The question; {name} inserts the value of a notebook variable.")
+    @line_cell_magic
+    def buddy(self, line: str = "", cell: str | None = None):
+        """Ask your learning buddy, or manage the conversation history."""
+        try:
+            return self._dispatch(line, cell)
+        except BuddyError as error:
+            raise UsageError(str(error)) from None
+
+    # -- parsing -----------------------------------------------------------------------
+
+    def _dispatch(self, line: str, cell: str | None):
+        stripped = line.strip()
+        if not stripped and cell is None:
+            return self._help()
+        first, _, rest = stripped.partition(" ")
+        command = SUBCOMMANDS.get(first)
+        if command is not None:
+            try:
+                return self._run_subcommand(command, rest.strip(), cell)
+            except UsageError:
+                if cell is None and stripped.endswith("?"):
+                    return self._ask(*self._question_from_line(stripped))  # "history of pandas?" is a question
+                raise
+        if cell is not None:
+            options = parse_argstring(self.buddy, line)
+            if options.question:
+                raise UsageError("with %%buddy the question goes in the cell body; the first line takes only options")
+            return self._ask(options, cell)
+        return self._ask(*self._question_from_line(stripped))
+
+    def _question_from_line(self, line: str):
+        """Leading options are parsed; the rest of the line is the question, untouched (quotes and all)."""
+        takes_value = {"-s", "--session", "-m", "--model", "-f", "--format", "-o", "--var"}
+        tokens: list[str] = []
+        rest = line
+        while rest.startswith("-"):
+            token, _, after = rest.partition(" ")
+            if token == "--":
+                rest = after.lstrip()
+                break
+            tokens.append(token)
+            rest = after.lstrip()
+            if token in takes_value:
+                value, _, rest = rest.partition(" ")
+                tokens.append(value)
+                rest = rest.lstrip()
+        options = parse_argstring(self.buddy, " ".join(shlex.quote(t) for t in tokens))
+        return options, rest
+
+    def _run_subcommand(self, command: Subcommand, rest: str, cell: str | None):
+        if command.raw:
+            return command.handler(self, rest, cell)
+        args = command.parser().parse_argstring(rest)
+        return command.handler(self, args, cell)
+
+    def _help(self):
+        from IPython.display import Markdown
+
+        return Markdown(f"```\n{help_text()}\n```")
+
+    # -- asking ------------------------------------------------------------------------
+
+    def _ask(self, options, text: str):
+        from .engine.ask import Question, ask
+
+        text = self._interpolate(text).strip()
+        if not text:
+            raise UsageError("ask a question: %buddy why does my merge drop rows?")
+        question = Question(
+            text=text, session_id=options.session, model=options.model, fmt=options.format,
+            context=not options.no_context, cell=self._previous_cell(), cell_id=self._cell_id(),
+            execution_count=self.shell.execution_count,
+        )
+        result, answer = ask(self.kb, question, user_ns=self.shell.user_ns)
+        if options.var:
+            self.shell.user_ns[options.var] = answer
+        if result.error is not None:
+            raise UsageError(f"{result.error.name}: {result.error.message} (recorded in session {result.session_id})")
+        if result.interrupted:
+            raise KeyboardInterrupt(f"answer stopped; the partial answer is kept in session {result.session_id}")
+        if options.format == "code":
+            from .display import code_of
+
+            self.shell.set_next_input(code_of(answer), replace=False)
+        return None
+
+    def _interpolate(self, text: str) -> str:
+        """``{name}`` becomes the value of notebook variable ``name``; other braces stay as typed."""
+        user_ns = self.shell.user_ns
+
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in user_ns:
+                return match.group(0)
+            rendered = str(user_ns[name])
+            return rendered if len(rendered) <= 4000 else rendered[:4000] + "…"
+
+        return _PLACEHOLDER.sub(value, text)
+
+    def _previous_cell(self) -> str:
+        """The cell before this one (what the learner was working on), or this cell's other lines."""
+        history = self.shell.user_ns.get("In") or []
+        current = history[-1] if history else ""
+        own_lines = [l for l in current.splitlines() if "buddy" not in l]
+        if any(l.strip() for l in own_lines):
+            return "\n".join(own_lines)
+        return history[-2] if len(history) >= 2 else ""
+
+    def _cell_id(self) -> str | None:
+        parent = getattr(getattr(self.shell, "kernel", None), "get_parent", lambda *a: None)()
+        return (parent or {}).get("metadata", {}).get("cellId")
+
+
+def help_text() -> str:
+    return (
+        "Ask your learning buddy:\n"
+        "  %buddy QUESTION                 ask in the current session (the answer streams here)\n"
+        "  %%buddy [options]               the cell body is the question\n"
+        "  options: -s SESSION  -m MODEL  -f markdown|text|code  --no-context  -o VAR\n"
+        "  {name} in a question inserts a notebook variable's value; -- ends the options\n\n"
+        "Subcommands:\n" + _subcommand_help() + "\n\n"
+        "Settings: %config Buddy (e.g. %config Buddy.model = 'openai:gpt-4o-mini')"
+    )
+
+
+# -- registration -----------------------------------------------------------------------
+
+_KERNEL_BUDDIES: dict[int, KernelBuddy] = {}
+
+
+def kernel_buddy(shell=None) -> KernelBuddy:
+    """The ``KernelBuddy`` of ``shell`` (default: the running IPython)."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    try:
+        return _KERNEL_BUDDIES[id(shell)]
+    except KeyError:
+        raise BuddyError("buddy_jupyter is not loaded here: run %load_ext buddy_jupyter") from None
+
+
+def question_mark_transformer(lines: list[str]) -> list[str]:
+    """Hand ``%buddy ... ?`` lines to the magic intact, before IPython reads the ``?`` as a help request."""
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith("%buddy ") and stripped[7:].strip() and not stripped.startswith("%buddy ?"):
+            indent = line[: len(line) - len(stripped)]
+            newline = "\n" if line.endswith("\n") else ""
+            out.append(f"{indent}get_ipython().run_line_magic('buddy', {stripped[7:].rstrip(chr(10))!r}){newline}")
+        else:
+            out.append(line)
+    return out
+
+
+def register(shell) -> None:
+    if id(shell) in _KERNEL_BUDDIES:
+        return
+    config = Buddy(parent=shell)
+    kb = KernelBuddy(config, user_ns=shell.user_ns)
+    _KERNEL_BUDDIES[id(shell)] = kb
+    shell.configurables.append(config)
+    shell.register_magics(BuddyMagics(shell, kb))
+    shell.input_transformers_cleanup.append(question_mark_transformer)
+    try:
+        from .analytics.activity import ActivityRecorder
+    except ImportError:  # TEMPORARY until analytics lands
+        return
+    kb.activity = ActivityRecorder(kb)
+    kb.activity.register(shell)
+
+
+def unregister(shell) -> None:
+    kb = _KERNEL_BUDDIES.pop(id(shell), None)
+    if kb is None:
+        return
+    activity = getattr(kb, "activity", None)
+    if activity is not None:
+        activity.unregister(shell)
+    if question_mark_transformer in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.remove(question_mark_transformer)
+    for kind in ("line", "cell"):
+        shell.magics_manager.magics[kind].pop("buddy", None)
+    if kb.config in shell.configurables:
+        shell.configurables.remove(kb.config)
+    kb.close()
+
+
+from . import commands  # noqa: E402,F401  (fills SUBCOMMANDS)
+
+# %buddy? shows the declared options and the subcommands.
+BuddyMagics.buddy.__doc__ = (BuddyMagics.buddy.__doc__ or "") + "\n\n" + help_text()
