@@ -28,6 +28,7 @@ class KernelBuddy:
         self._store: Store | None = None
         self._store_key: Path | None = None
         self._cancel: threading.Event | None = None
+        self._runner: tuple[tuple[str, str], Any] | None = None
         self.activity: Any = None
         """The cell-activity recorder, when the extension registered one."""
         self._lock = threading.Lock()
@@ -73,6 +74,7 @@ class KernelBuddy:
             return self._store
 
     def close(self) -> None:
+        self.close_runner()
         with self._lock:
             if self._store is not None:
                 self._store.close()
@@ -101,6 +103,29 @@ class KernelBuddy:
         session = self.store.find_session(session_id)
         self.current_session_id = session.id
         return session
+
+    # -- models ------------------------------------------------------------------------
+
+    def model_runner(self, model: str) -> Any:
+        """A real model's runner, kept while the model and base URL stay the same (it holds an HTTP client)."""
+        from .engine.providers import resolve_runner
+
+        key = (model, self.config.base_url)
+        if self._runner is not None and self._runner[0] == key:
+            return self._runner[1]
+        self.close_runner()
+        runner = resolve_runner(model, base_url=self.config.base_url or None)
+        if runner is None:
+            raise ValueError(f"{model!r} is not a remote model")
+        self._runner = (key, runner)
+        return runner
+
+    def close_runner(self) -> None:
+        if self._runner is not None:
+            close = getattr(self._runner[1], "close", None)
+            self._runner = None
+            if close is not None:
+                close()
 
     # -- the running answer ------------------------------------------------------------
 

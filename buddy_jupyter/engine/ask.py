@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .context import gather
-from .events import ModelRequest, ModelRunner, Tool
+from ..errors import InvalidInput
+from .events import ModelError, ModelRequest, ModelRunner, Tool
 from .turn import Turn, TurnResult, history_for_model
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ errors before the fix; keep answers short and use Markdown with fenced code bloc
 conversations or the learner's profile are relevant, build on them. You may search the learner's \
 past conversations with the search_history and query_history tools."""
 
-RunnerFactory = Callable[[str, "KernelBuddy", str], ModelRunner]
+RunnerFactory = Callable[[str, "KernelBuddy"], ModelRunner]
 _FACTORIES: dict[str, RunnerFactory] = {}
 
 
@@ -35,22 +36,39 @@ def register_runner(prefix: str, factory: RunnerFactory) -> None:
     _FACTORIES[prefix] = factory
 
 
-def make_runner(model: str, kb: "KernelBuddy", session_id: str) -> ModelRunner:
+def make_runner(model: str, kb: "KernelBuddy") -> ModelRunner:
     prefix = model.split(":", 1)[0]
     if prefix in _FACTORIES:
-        return _FACTORIES[prefix](model, kb, session_id)
+        return _FACTORIES[prefix](model, kb)
     if model == "offline":
         from .offline import OfflineBuddy
         from .recall import related_answers
 
-        store = kb.store
-        return OfflineBuddy(lambda query: related_answers(store, query, exclude_session=session_id))
-    from .providers import resolve_runner
+        return OfflineBuddy(
+            lambda query: related_answers(kb.store, query, exclude_session=kb.current_session_id or "")
+        )
+    return kb.model_runner(model)
 
-    runner = resolve_runner(model, base_url=kb.config.base_url or None)
-    if runner is None:  # resolve_runner leaves the offline buddy to us
-        return make_runner("offline", kb, session_id)
-    return runner
+
+class _FailedRunner:
+    """A model that could not be set up (e.g. no key): the turn records its error like any other."""
+
+    def __init__(self, model: str, error: ModelError):
+        self.provider_id, _, self.model_id = model.partition(":")
+        self.error = error
+
+    def stream(self, request: ModelRequest, cancel):
+        raise self.error
+        yield  # a generator, like every runner
+
+
+def _runner_for(model: str, kb: "KernelBuddy") -> ModelRunner:
+    try:
+        return make_runner(model, kb)
+    except ModelError as error:
+        return _FailedRunner(model, error)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
 
 
 def _real_model_extras(kb: "KernelBuddy", runner: ModelRunner) -> tuple[str, tuple[Tool, ...]]:
@@ -86,11 +104,11 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
     from ..display import Answer, LiveAnswer
     from ..transcript import footer
 
+    model = question.model or kb.config.model or "offline"
+    runner = _runner_for(model, kb)  # before anything is stored: an unknown model stores nothing
     store = kb.store
     session = store.find_session(question.session_id) if question.session_id else kb.current_session(create=True)
     kb.current_session_id = session.id
-    model = question.model or kb.config.model or "offline"
-    runner = make_runner(model, kb, session.id)
 
     context = ""
     if question.context and kb.config.context:

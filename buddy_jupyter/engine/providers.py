@@ -4,19 +4,21 @@ pydantic-ai and the provider SDKs cost seconds to import, so nothing here import
 a real model is resolved, and then only the configured provider's.
 
 ``openai:`` always uses the Chat Completions API (``OpenAIChatModel``): OpenAI-compatible
-servers (vLLM, LM Studio, llama.cpp, Ollama) have nothing else, and it is the path the tests
-drive. ``openai-chat:`` is the same thing under its explicit name.
+servers (vLLM, LM Studio, llama.cpp) have nothing else, and it is the path the tests drive.
+``openai-chat:`` is the same thing under its explicit name.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .events import ModelError, ModelRunner, ProviderAuthError
 
 if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+
     from .pydantic_runner import PydanticAIRunner
 
 OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434/v1"
@@ -38,9 +40,10 @@ def resolve_runner(
     Raises ``ValueError`` for an unknown model string, ``ProviderAuthError`` when the key is
     missing and ``ModelError`` when the provider's library is not installed.
     """
-    if model.strip() == "offline":
+    model = model.strip()
+    if model == "offline":
         return None
-    prefix, _, name = model.strip().partition(":")
+    prefix, _, name = model.partition(":")
     build = _BUILDERS.get(prefix)
     if build is None or not name:
         raise ValueError(f"unknown model {model!r}; use {KNOWN}")
@@ -48,6 +51,69 @@ def resolve_runner(
     if retry_delays is not None:
         runner.retry_delays = tuple(retry_delays)
     return runner
+
+
+def _openai(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if base_url:
+        key = api_key or os.environ.get("OPENAI_API_KEY") or NO_KEY
+    else:
+        key = _key("openai", api_key, "OPENAI_API_KEY")
+    try:
+        from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.providers.openai import OpenAIProvider
+    except ImportError as exc:
+        raise _missing_library("openai") from exc
+    provider = OpenAIProvider(base_url=base_url, api_key=key)
+    model = OpenAIChatModel(name, provider=provider)
+    return _runner(model, "openai", name, endpoint=provider.base_url, key_env="OPENAI_API_KEY", key=key)
+
+
+def _ollama(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    base_url = base_url or os.environ.get("OLLAMA_BASE_URL") or OLLAMA_DEFAULT_URL
+    key = api_key or os.environ.get("OLLAMA_API_KEY") or NO_KEY
+    try:
+        # Chat Completions too, but Ollama's provider picks per-family profiles (tool schemas, thinking).
+        from pydantic_ai.models.ollama import OllamaModel
+        from pydantic_ai.providers.ollama import OllamaProvider
+    except ImportError as exc:
+        raise _missing_library("openai") from exc
+    provider = OllamaProvider(base_url=base_url, api_key=key)
+    model = OllamaModel(name, provider=provider)
+    return _runner(model, "ollama", name, endpoint=provider.base_url, key_env="OLLAMA_API_KEY", key=key)
+
+
+def _anthropic(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    key = _key("anthropic", api_key, "ANTHROPIC_API_KEY")
+    try:
+        from pydantic_ai.models.anthropic import AnthropicModel
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+    except ImportError as exc:
+        raise _missing_library("anthropic") from exc
+    model = AnthropicModel(name, provider=AnthropicProvider(api_key=key, base_url=base_url))
+    endpoint = base_url or "https://api.anthropic.com"
+    return _runner(model, "anthropic", name, endpoint=endpoint, key_env="ANTHROPIC_API_KEY", key=key)
+
+
+def _google(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
+    key = _key("google", api_key, "GOOGLE_API_KEY", "GEMINI_API_KEY")
+    try:
+        from pydantic_ai.models.google import GoogleModel
+        from pydantic_ai.providers.google import GoogleProvider
+    except ImportError as exc:
+        raise _missing_library("google") from exc
+    model = GoogleModel(name, provider=GoogleProvider(api_key=key))
+    endpoint = "https://generativelanguage.googleapis.com"
+    return _runner(model, "google", name, endpoint=endpoint, key_env="GOOGLE_API_KEY", key=key)
+
+
+def _runner(model: Model, provider_id: str, name: str, *, endpoint: str, key_env: str, key: str) -> PydanticAIRunner:
+    from .pydantic_runner import PydanticAIRunner
+
+    secrets = [key] if key != NO_KEY else []
+    return PydanticAIRunner(
+        model, provider_id=provider_id, model_id=name, endpoint=endpoint, key_env=key_env, secrets=secrets
+    )
 
 
 def _key(provider: str, given: str | None, *env_names: str) -> str:
@@ -62,92 +128,7 @@ def _missing_library(extra: str) -> ModelError:
     return ModelError(f'the {extra} provider needs an extra library: pip install "pydantic-ai-slim[{extra}]"')
 
 
-def _openai(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-    if base_url:
-        key = api_key or os.environ.get("OPENAI_API_KEY") or NO_KEY
-    else:
-        key = _key("openai", api_key, "OPENAI_API_KEY")
-    try:
-        from pydantic_ai.models.openai import OpenAIChatModel
-        from pydantic_ai.providers.openai import OpenAIProvider
-
-        from .pydantic_runner import PydanticAIRunner
-    except ImportError as exc:
-        raise _missing_library("openai") from exc
-    provider = OpenAIProvider(base_url=base_url, api_key=key)
-    return PydanticAIRunner(
-        OpenAIChatModel(name, provider=provider),
-        provider_id="openai",
-        model_id=name,
-        endpoint=provider.base_url,
-        key_env="OPENAI_API_KEY",
-        secrets=[key] if key != NO_KEY else [],
-    )
-
-
-def _ollama(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
-    base_url = base_url or os.environ.get("OLLAMA_BASE_URL") or OLLAMA_DEFAULT_URL
-    key = api_key or os.environ.get("OLLAMA_API_KEY") or NO_KEY
-    try:
-        # Ollama's own provider picks per-family profiles (tool schemas, thinking) over plain chat.
-        from pydantic_ai.models.ollama import OllamaModel
-        from pydantic_ai.providers.ollama import OllamaProvider
-
-        from .pydantic_runner import PydanticAIRunner
-    except ImportError as exc:
-        raise _missing_library("openai") from exc
-    provider = OllamaProvider(base_url=base_url, api_key=key)
-    return PydanticAIRunner(
-        OllamaModel(name, provider=provider),
-        provider_id="ollama",
-        model_id=name,
-        endpoint=provider.base_url,
-        key_env="OLLAMA_API_KEY",
-        secrets=[key] if key != NO_KEY else [],
-    )
-
-
-def _anthropic(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
-    key = _key("anthropic", api_key, "ANTHROPIC_API_KEY")
-    try:
-        from pydantic_ai.models.anthropic import AnthropicModel
-        from pydantic_ai.providers.anthropic import AnthropicProvider
-
-        from .pydantic_runner import PydanticAIRunner
-    except ImportError as exc:
-        raise _missing_library("anthropic") from exc
-    provider = AnthropicProvider(api_key=key, base_url=base_url)
-    return PydanticAIRunner(
-        AnthropicModel(name, provider=provider),
-        provider_id="anthropic",
-        model_id=name,
-        endpoint=base_url or "api.anthropic.com",
-        key_env="ANTHROPIC_API_KEY",
-        secrets=[key],
-    )
-
-
-def _google(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
-    key = _key("google", api_key, "GOOGLE_API_KEY", "GEMINI_API_KEY")
-    try:
-        from pydantic_ai.models.google import GoogleModel
-        from pydantic_ai.providers.google import GoogleProvider
-
-        from .pydantic_runner import PydanticAIRunner
-    except ImportError as exc:
-        raise _missing_library("google") from exc
-    return PydanticAIRunner(
-        GoogleModel(name, provider=GoogleProvider(api_key=key)),
-        provider_id="google",
-        model_id=name,
-        endpoint="generativelanguage.googleapis.com",
-        key_env="GOOGLE_API_KEY",
-        secrets=[key],
-    )
-
-
-_BUILDERS: dict[str, Callable[[str, str | None, str | None], Any]] = {
+_BUILDERS: dict[str, Callable[[str, str | None, str | None], PydanticAIRunner]] = {
     "openai": _openai,
     "openai-chat": _openai,
     "ollama": _ollama,

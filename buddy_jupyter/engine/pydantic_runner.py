@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
+import fastjsonschema
 from pydantic_ai import Agent, RetryModelRequest, RunContext
 from pydantic_ai import exceptions as pai_errors
 from pydantic_ai import messages as pai
@@ -88,13 +89,21 @@ class PydanticAIRunner:
         self.endpoint = (endpoint or getattr(model, "base_url", None) or provider_id).rstrip("/")
         self.key_env = key_env
         self._secrets = tuple(s for s in secrets if s)
-        # The test models make up their token counts; so does any stream that omitted usage.
+        # pydantic-ai's test models make up their token counts from the text.
         self._estimates_usage = isinstance(model, (FunctionModel, TestModel))
         # Our own retries replace the SDK's (``max_retries``), so a retry is visible as an event.
-        self._agent = Agent(model, name="buddy", model_settings={"max_retries": 0})
+        self._agent = Agent(model, name="buddy", model_settings={"max_retries": 0}, retries={"tools": 2})
+        self._entered = False  # whether the agent (and so the provider's HTTP client) is open
 
     def __repr__(self) -> str:
         return f"PydanticAIRunner({self.provider_id}:{self.model_id})"
+
+    def close(self) -> None:
+        """Close the provider's HTTP connections; a later run opens new ones."""
+        if self._entered:
+            self._entered = False
+            exit_agent = self._agent.__aexit__(None, None, None)
+            asyncio.run_coroutine_threadsafe(exit_agent, background_loop()).result(timeout=5)
 
     def stream(self, request: ev.ModelRequest, cancel: threading.Event) -> Iterator[ev.ModelEvent]:
         events: queue.Queue[object] = queue.Queue()
@@ -129,6 +138,10 @@ class PydanticAIRunner:
             finished.set()
 
     async def _drive(self, request: ev.ModelRequest, emit: Emit) -> None:
+        if not self._entered:
+            # Entered once, so its pooled connections last across runs until ``close``.
+            self._entered = True
+            await self._agent.__aenter__()
         retry = _RetryTransient(emit=emit, delays=self.retry_delays, describe=self.describe_error)
         toolsets = [FunctionToolset([_to_pydantic_tool(t) for t in request.tools])] if request.tools else None
         finish_reason: str | None = None
@@ -170,6 +183,7 @@ class PydanticAIRunner:
                 cache_write=usage.cache_write_tokens,
             ),
             cost=float(usage.cost) if usage.cost is not None else None,
+            # ``unmeasured_requests``: the provider sent no usage, so the zeros are no measurement.
             estimated=self._estimates_usage or usage.unmeasured_requests > 0,
         )
 
@@ -234,13 +248,25 @@ def _to_history(history: Sequence[ev.HistoryMessage]) -> list[pai.ModelMessage]:
 
 
 def _to_pydantic_tool(tool: ev.Tool) -> PydanticTool[Any]:
+    # ``from_schema`` skips argument validation, so a model's wrong arguments would reach the
+    # function as a TypeError and end the run; check them here and let the model correct itself.
+    # fastjsonschema (an nbformat dependency) imports in milliseconds; jsonschema takes a second.
+    validate = fastjsonschema.compile(tool.parameters)
+
     def call(**kwargs: Any) -> str:
         try:
-            return tool.function(**kwargs)
+            arguments = validate(kwargs)  # also fills in schema defaults
+        except fastjsonschema.JsonSchemaValueException as exc:
+            problem = re.sub(r"^data\b", "arguments", exc.message)
+            raise pai_errors.ModelRetry(f"invalid arguments for {tool.name}: {problem}") from exc
+        try:
+            return tool.function(**arguments)
         except ev.ToolError as exc:
-            # ToolFailed reaches the model as a failed result and the run goes on; any other
+            # ToolFailed reaches the model as a failed result and the run goes on; a plain
             # exception would end the whole run.
             raise pai_errors.ToolFailed(str(exc)) from exc
+        except Exception as exc:  # a bug in the tool ends the run, naming the tool
+            raise ev.ModelError(f"tool {tool.name!r} crashed: {type(exc).__name__}: {exc}") from exc
 
     return PydanticTool.from_schema(call, name=tool.name, description=tool.description, json_schema=tool.parameters)
 

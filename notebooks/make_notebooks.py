@@ -1,0 +1,93 @@
+"""Writes the example notebooks (run it after editing the cells below; the .ipynb files are committed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).parent
+
+
+def notebook(cells) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
+    return nb
+
+
+TOUR = [
+    new_markdown_cell(
+        "# A tour of buddy_jupyter\n\n"
+        "Your learning buddy lives in this notebook. Ask with `%buddy`; every question and answer is kept in "
+        "`.buddy/tour.duckdb` beside this notebook, so the conversation survives kernel restarts.\n\n"
+        "No API key is needed: the **offline buddy** answers from built-in notes and your own history. "
+        "Set a real model any time with `%buddy model openai:gpt-4o-mini` (and `OPENAI_API_KEY`)."
+    ),
+    new_code_cell("%load_ext buddy_jupyter"),
+    new_markdown_cell("## Ask\nA question on the line; it may end with `?`."),
+    new_code_cell("%buddy new Tour of the buddy"),
+    new_code_cell("%buddy What is a list comprehension?"),
+    new_markdown_cell("Follow-ups continue the same session; the buddy sees the history."),
+    new_code_cell("%buddy Can you show it with a dict instead?"),
+    new_markdown_cell("## Errors\nWhen a cell fails, ask the buddy to explain it."),
+    new_code_cell(
+        "import pandas as pd\n\n"
+        "scores = pd.DataFrame({'name': ['Ada', 'Grace'], 'score': [92, 88]})\n"
+        "scores['Score']",
+        metadata={"tags": ["raises-exception"]},
+    ),
+    new_code_cell("%buddy explain"),
+    new_markdown_cell("A longer question goes in a `%%buddy` cell; `{name}` inserts a variable, `-o` keeps the answer."),
+    new_code_cell(
+        "%%buddy -o merge_answer\n"
+        "I merged {scores_shape} rows with another frame and some rows disappeared.\n"
+        "Why does my merge drop rows?",
+    ),
+    new_code_cell("print(merge_answer[:120])"),
+    new_markdown_cell("## Sessions and history"),
+    new_code_cell("%buddy sessions"),
+    new_code_cell("%buddy history"),
+    new_code_cell("notes = %buddy export --format md\nprint(notes.read_text()[:300])"),
+    new_markdown_cell(
+        "## Your history is a database\n"
+        "Ask it anything with SQL: `messages`, `turns`, `tool_calls` and `timeline` are views over the store."
+    ),
+    new_code_cell("%buddy sql SELECT role, count(*) AS messages, sum(tokens_output) AS tokens FROM messages GROUP BY role ORDER BY role"),
+    new_code_cell("%buddy status"),
+]
+
+# {scores_shape} needs a variable of that name
+TOUR.insert(11, new_code_cell("scores_shape = len(scores)"))
+
+
+PROGRESS = [
+    new_markdown_cell(
+        "# Where did my study time go?\n\n"
+        "Time spent, topics and memory across every notebook in this folder, as DataFrames."
+    ),
+    new_code_cell("%load_ext buddy_jupyter"),
+    new_code_cell("%buddy How do I group rows with pandas groupby?"),
+    new_code_cell("%buddy progress"),
+    new_code_cell("%buddy memory groupby"),
+    new_code_cell("%buddy sql --all SELECT notebook, count(*) AS messages FROM messages GROUP BY notebook"),
+    new_code_cell(
+        "from buddy_jupyter.analytics import time_spent\n"
+        "time_spent(root='.', by='day')"
+    ),
+]
+
+SIDEBAR = [
+    new_markdown_cell("# The history sidebar\n\nBrowse, search and continue your conversations in a side panel."),
+    new_code_cell("%load_ext buddy_jupyter"),
+    new_code_cell("%buddy What is a KeyError?"),
+    new_code_cell("%buddy sidebar"),
+]
+
+
+if __name__ == "__main__":
+    for name, cells in (("tour", TOUR), ("progress", PROGRESS), ("sidebar", SIDEBAR)):
+        nbformat.write(notebook(cells), HERE / f"{name}.ipynb")
+        print("wrote", HERE / f"{name}.ipynb")
