@@ -201,3 +201,11 @@ def _question_options(magics: BuddyMagics, **overrides: Any):
         setattr(options, key, value)
     return options
 
+
+
+@subcommand("sidebar", "sidebar [--where auto|right|inline]", "browse, search and continue conversations in a side panel",
+            arg("--where", choices=("auto", "right", "inline"), default="auto", help="where to show it"))
+def _sidebar(magics: BuddyMagics, args, cell):
+    from .sidebar import open_sidebar
+
+    open_sidebar(magics.kb, where=args.where)  # it displays itself; returning it would show it twice

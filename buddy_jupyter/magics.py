@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -266,6 +267,10 @@ def unregister(shell) -> None:
     activity = getattr(kb, "activity", None)
     if activity is not None:
         activity.unregister(shell)
+    if "buddy_jupyter.sidebar.placement" in sys.modules:
+        from .sidebar import close_sidebar
+
+        close_sidebar(kb)
     if question_mark_transformer in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(question_mark_transformer)
     for kind in ("line", "cell"):
