@@ -16,11 +16,13 @@ the sidebar's callbacks and the release timer all go through it.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import random
 import re
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -32,16 +34,41 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RETRY_CAP = 0.05
+"""Longest pause between two attempts to open a file another process holds."""
+COURTESY = 0.1
+"""After letting go because of ``max_hold``, wait this long before taking the file back, so that a
+process polling for it (every ``RETRY_CAP`` at most) gets its turn instead of being starved."""
+
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 _CORRUPT_SIGNS = ("not a valid DuckDB database", "Corrupt database", "Could not read enough bytes", "checksum")
 
 
+_held: "weakref.WeakSet[Lease]" = weakref.WeakSet()
+
+
+@atexit.register
+def _release_all() -> None:
+    """Close every held file before the interpreter finalises: an idle-release timer closing a
+    connection while daemon threads are being torn down aborts the process (SIGABRT)."""
+    for lease in list(_held):
+        try:
+            lease.release()
+        except Exception as error:  # pragma: no cover - best effort at exit
+            log.warning("closing %s at exit failed: %s", lease.path, error)
+
+
+_SAME_PROCESS = "different configuration"  # this process holds the file in the other mode (read-only/read-write)
+
+
 def is_lock_conflict(error: BaseException) -> bool:
     text = str(error)
-    return "Could not set lock" in text or "Conflicting lock" in text
+    return "Could not set lock" in text or "Conflicting lock" in text or _SAME_PROCESS in text
 
 
 def describe_holder(error: BaseException) -> str:
+    if _SAME_PROCESS in str(error):
+        return "another Store in this process, open in the other mode (read-only or read-write)"
     match = _HOLDER.search(str(error))
     if not match:
         return "another process"
@@ -75,6 +102,7 @@ class Lease:
         self._last_used = 0.0
         self._timer: threading.Timer | None = None
         self._depth = 0
+        self._reopen_after = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -85,6 +113,9 @@ class Lease:
         """The open connection, for the duration of one operation."""
         with self._lock:
             if self._con is None:
+                pause = self._reopen_after - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
                 self._con = self._connect()
             self._depth += 1
             try:
@@ -96,6 +127,8 @@ class Lease:
                 if self._depth == 0:
                     if self.idle_release <= 0 or now - self._opened_at >= self.max_hold:
                         self._close()
+                        if now - self._opened_at >= self.max_hold:
+                            self._reopen_after = time.monotonic() + COURTESY
                     else:
                         self._arm_timer()
 
@@ -135,16 +168,19 @@ class Lease:
                             f"{self.lock_timeout:g} s (close it there, or raise %config Buddy.lock_timeout)"
                         ) from None
                     time.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, 0.2)
+                    delay = min(delay * 2, RETRY_CAP)
                     continue
                 raise _classify_open_error(self.path, error) from error
         self.opens += 1
         self._opened_at = time.monotonic()
+        _held.add(self)
         if self.on_open is not None:
             try:
                 self.on_open(con)
-            except BaseException:
+            except BaseException as error:
                 con.close()
+                if isinstance(error, duckdb.Error) and any(sign in str(error) for sign in _CORRUPT_SIGNS):
+                    raise StoreCorrupt(str(error).splitlines()[0]) from error  # e.g. the catalog is damaged
                 raise
         return con
 

@@ -7,6 +7,11 @@ SELECT_SESSIONS = (
     " message_count, tokens_input, tokens_output, cost FROM session"
 )
 
+SESSION_EXISTS = "SELECT count(*) FROM session WHERE id = ?"
+
+# The session a message belongs to: a part is written only into a message that exists.
+MESSAGE_SESSION = "SELECT session_id FROM message WHERE id = ?"
+
 INSERT_SESSION = (
     "INSERT INTO session (id, project_id, parent_id, title, time_created, time_updated) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -53,3 +58,17 @@ SELECT_PART_JSON = (
     "SELECT '{\"id\":\"' || id || '\",\"session_id\":\"' || session_id || '\",\"message_id\":\"' || message_id"
     " || '\",' || substr(data::VARCHAR, 2) FROM part"
 )
+
+# The file's own layout (DuckDB 2.x): three 4 KiB headers, then blocks of ``block_size`` bytes.
+FILE_HEADERS_BYTES = 3 * 4096
+BLOCKS = ("SELECT block_size, total_blocks, free_blocks FROM pragma_database_size()"
+          " WHERE database_name = current_database()")
+TABLES = ("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+          " AND schema_name = 'main'")
+# The highest block a table's stored data lives in (from metadata: no data is read).
+LAST_BLOCK = """
+SELECT max(b) FROM (
+    SELECT unnest(list_append(coalesce(additional_block_ids, []), block_id)) AS b
+    FROM pragma_storage_info(?) WHERE persistent
+)
+"""

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticSerializationError
 
 from ..errors import InvalidInput, NotFound, StoreCorrupt, StoreError, StoreTooNew
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 """Largest JSON payload of one part or message (a 10 MB message fits easily)."""
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # used with fullmatch: "$" would let "id\n" through
 _MessageList = TypeAdapter(list[Message])
 _SessionList = TypeAdapter(list[Session])
 
@@ -87,6 +87,7 @@ class Store:
     ):
         self.path = Path(path).expanduser().resolve()
         self.notebook = notebook or str(self.path)
+        self._notebook_given = bool(notebook)
         self.events = EventBus()
         self.notices: list[str] = []
         """Things that happened at open that the learner should hear about once."""
@@ -162,6 +163,10 @@ class Store:
     def _move_aside(self) -> Path:
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
         target = self.path.with_name(f"{self.path.stem}.corrupt-{stamp}{self.path.suffix}")
+        n = 1
+        while target.exists() or Path(str(target) + ".wal").exists():  # never overwrite an earlier one
+            n += 1
+            target = self.path.with_name(f"{self.path.stem}.corrupt-{stamp}-{n}{self.path.suffix}")
         shutil.move(str(self.path), str(target))
         wal = self.path.with_name(self.path.name + ".wal")
         if wal.exists():
@@ -169,6 +174,8 @@ class Store:
         return target
 
     def _on_open(self, con: "duckdb.DuckDBPyConnection") -> None:
+        if not self._first_open_done:
+            self._check_whole(con)
         if self._lease.read_only:
             return
         if self._first_open_done and self._project is not None:
@@ -181,6 +188,24 @@ class Store:
             log.info("migrated %s: %s", self.path, ", ".join(ran))
         self._project = self._ensure_project(con)
         self._recover(con)
+
+    def _check_whole(self, con: "duckdb.DuckDBPyConnection") -> None:
+        """A file cut short (a full disk, an interrupted copy) opens, and fails only when a read
+        reaches a missing block: find that at open, from its size and the storage metadata
+        (reading no data). Two checks, neither of which a crash mid-checkpoint can trip (its torn
+        block lies beyond the committed ones): the blocks the tables' data live in are present,
+        and no more blocks are missing at the end than the free list can account for (index and
+        metadata blocks have no pragma of their own)."""
+        block_size, total_blocks, free_blocks = con.execute(sql.BLOCKS).fetchall()[0]
+        last = -1
+        for (table,) in con.execute(sql.TABLES).fetchall():
+            block = con.execute(sql.LAST_BLOCK, [table]).fetchall()[0][0]
+            last = max(last, -1 if block is None else block)
+        size = self.path.stat().st_size
+        present = max(0, size - sql.FILE_HEADERS_BYTES) // block_size
+        if present <= last or total_blocks - present > free_blocks:
+            raise StoreCorrupt(f"the file is cut short: {size} bytes hold {present} of its {total_blocks} "
+                               f"blocks ({free_blocks} free), and its tables use block {last}")
 
     # -- transactions and events -------------------------------------------------
 
@@ -229,7 +254,7 @@ class Store:
         now = ids.utcnow()
         if rows:
             pid, path, created, updated = rows[0]
-            if path != self.notebook:
+            if path != self.notebook and self._notebook_given:
                 con.execute("UPDATE project SET path = ?, time_updated = ? WHERE id = ?", [self.notebook, now, pid])
                 path, updated = self.notebook, now
             return Project(id=pid, path=path, time_created=created, time_updated=updated)
@@ -270,6 +295,7 @@ class Store:
         return session
 
     def get_session(self, session_id: str) -> Session:
+        _known_id(session_id, "session")
         with self.connection() as con:
             rows = con.execute(sql.SELECT_SESSIONS + " WHERE id = ?", [session_id]).fetchall()
         if not rows:
@@ -279,6 +305,7 @@ class Store:
     def find_session(self, fragment: str) -> Session:
         """The one session whose id starts or ends with ``fragment``."""
         fragment = fragment.strip()
+        _check_text(fragment, "the session id")
         if not fragment:
             raise InvalidInput("give a session id (a unique start or end of it is enough)")
         with self.connection() as con:
@@ -322,6 +349,7 @@ class Store:
         return self._update_session(session_id, "", [])
 
     def _update_session(self, session_id: str, assignment: str, params: list[Any]) -> Session:
+        _known_id(session_id, "session")
         now = ids.utcnow()
         sets = (assignment + ", " if assignment else "") + "time_updated = ?"
         with self.transaction() as con:
@@ -334,6 +362,7 @@ class Store:
 
     def delete_session(self, session_id: str) -> None:
         """Delete a session with all its messages and parts."""
+        _known_id(session_id, "session")
         with self.transaction() as con:
             found = con.execute("DELETE FROM session WHERE id = ? RETURNING id", [session_id]).fetchall()
             if not found:
@@ -369,11 +398,17 @@ class Store:
 
     def append_message(self, message: Message, parts: Sequence[Part] = ()) -> None:
         """Insert a message (and optionally its first parts) in one transaction."""
-        message = MessageAdapter.validate_python(message)
+        message = _with_owner(MessageAdapter.validate_python(message))
         _check_ids(message.id, message.session_id)
         data = _dump_message(message)
-        payloads = [(_check_part(part), _dump_part(part)) for part in parts]
+        checked = [_check_part(part) for part in parts]
+        for part in checked:
+            if (part.session_id, part.message_id) != (message.session_id, message.id):
+                raise InvalidInput(f"part {part.id!r} belongs to another message than {message.id!r}")
+        payloads = [(part, _dump_part(part)) for part in checked]
         with self.transaction() as con:
+            if not con.execute(sql.SESSION_EXISTS, [message.session_id]).fetchall()[0][0]:
+                raise NotFound(f"no session {message.session_id!r} in {self.path.name}")
             con.execute(sql.INSERT_MESSAGE, [message.id, message.session_id, message.session_id, message.role,
                                              message.time_created, message.time_created, *_message_columns(message), data])
             for part, payload in payloads:
@@ -384,7 +419,7 @@ class Store:
                 self._emit("part.updated", part.session_id, part)
 
     def update_message(self, message: Message) -> None:
-        message = MessageAdapter.validate_python(message)
+        message = _with_owner(MessageAdapter.validate_python(message))
         data = _dump_message(message)
         with self.transaction() as con:
             found = con.execute(sql.UPDATE_MESSAGE, [ids.utcnow(), *_message_columns(message), data, message.id]).fetchall()
@@ -398,6 +433,9 @@ class Store:
         part = _check_part(part)
         payload = _dump_part(part)
         with self.transaction() as con:
+            owner = con.execute(sql.MESSAGE_SESSION, [part.message_id]).fetchall()
+            if not owner or owner[0][0] != part.session_id:
+                raise NotFound(f"no message {part.message_id!r} in session {part.session_id!r}")
             self._write_part(con, part, payload)
             self._emit("part.updated", part.session_id, part)
 
@@ -416,6 +454,7 @@ class Store:
         con.execute(sql.REFRESH_SESSION_TOTALS, [ids.utcnow(), session_id, session_id])
 
     def get_message(self, message_id: str) -> MessageWithParts:
+        _known_id(message_id, "message")
         with self.connection() as con:
             rows = con.execute(sql.SELECT_MESSAGE_JSON + " WHERE id = ?", [message_id]).fetchall()
             if not rows:
@@ -426,6 +465,8 @@ class Store:
 
     def get_messages(self, session_id: str) -> list[MessageWithParts]:
         """A session's messages in order, each with its parts in order."""
+        if not isinstance(session_id, str) or not _SAFE_ID.fullmatch(session_id):
+            return []
         with self.connection() as con:
             messages = con.execute(
                 sql.SELECT_MESSAGE_JSON + " WHERE session_id = ? ORDER BY time_created, seq, id", [session_id]
@@ -503,7 +544,38 @@ def _check_text(text: str, what: str) -> None:
         ) from None
 
 
+def _surrogate_key(value: Any) -> str | None:
+    """A dict key (or extra field name) with an unpaired surrogate, anywhere in ``value``.
+
+    pydantic refuses such text in values but writes such keys as U+FFFD: silently altered."""
+    if isinstance(value, BaseModel):
+        value = {**value.__dict__, **(value.__pydantic_extra__ or {})}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and not _utf8(key):
+                return key
+            found = _surrogate_key(item)
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found = _surrogate_key(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _dump(model: Any, exclude: set[str], what: str) -> str:
+    if _surrogate_key(model) is not None:
+        raise InvalidInput(f"the {what} has a key with an unpaired surrogate character; it cannot be stored as UTF-8")
     try:
         payload = model.model_dump_json(exclude=exclude)
     except PydanticSerializationError as error:
@@ -517,8 +589,14 @@ def _dump(model: Any, exclude: set[str], what: str) -> str:
 
 def _check_ids(*values: str) -> None:
     for value in values:
-        if not _SAFE_ID.match(value):
+        if not isinstance(value, str) or not _SAFE_ID.fullmatch(value):
             raise InvalidInput(f"{value!r} is not a valid id (letters, digits, _ and - only)")
+
+
+def _known_id(value: str, what: str) -> None:
+    """An id that cannot be valid names nothing (and must not reach SQL as unencodable text)."""
+    if not isinstance(value, str) or not _SAFE_ID.fullmatch(value):
+        raise NotFound(f"no {what} {value!r}")
 
 
 def _check_part(part: Part) -> Part:
@@ -535,6 +613,17 @@ def _dump_part(part: Part) -> str:
 
 def _dump_message(message: Message) -> str:
     return _dump(message, {"id", "session_id"}, f"{message.role} message")
+
+
+def _with_owner(message: Message) -> Message:
+    """A running answer records the process writing it (so that another process opening the
+    store does not take it for one a crash left behind); a completed one records none."""
+    if isinstance(message, AssistantMessage):
+        if message.time_completed is None and not message.owner:
+            return message.model_copy(update={"owner": owner_tag()})
+        if message.time_completed is not None and message.owner is not None:
+            return message.model_copy(update={"owner": None})
+    return message
 
 
 def _message_columns(message: Message) -> list[Any]:
