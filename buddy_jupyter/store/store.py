@@ -7,6 +7,7 @@ Only this package writes SQL that changes data.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from ..errors import InvalidInput, NotFound, StoreCorrupt, StoreError, StoreTooNew
@@ -461,7 +462,7 @@ class Store:
                 raise NotFound(f"no message {message_id!r}")
             parts = con.execute(sql.SELECT_PART_JSON + " WHERE message_id = ? ORDER BY seq, id", [message_id]).fetchall()
         info = MessageAdapter.validate_json(rows[0][0])
-        return MessageWithParts(info=info, parts=PartListAdapter.validate_json(_json_array(row[0] for row in parts)))
+        return MessageWithParts(info=info, parts=_load_parts(row[0] for row in parts))
 
     def get_messages(self, session_id: str) -> list[MessageWithParts]:
         """A session's messages in order, each with its parts in order."""
@@ -476,7 +477,7 @@ class Store:
             ).fetchall()
         infos = _MessageList.validate_json(_json_array(row[0] for row in messages))
         by_message: dict[str, list[Part]] = {info.id: [] for info in infos}
-        for part in PartListAdapter.validate_json(_json_array(row[0] for row in parts)):
+        for part in _load_parts(row[0] for row in parts):
             by_message.setdefault(part.message_id, []).append(part)
         return [MessageWithParts.model_construct(info=info, parts=by_message[info.id]) for info in infos]
 
@@ -636,6 +637,26 @@ def _message_columns(message: Message) -> list[Any]:
         tokens.reasoning, tokens.cache.read, tokens.cache.write, message.cost, message.finish,
         message.error.name if message.error else None,
     ]
+
+
+def _load_parts(payloads: Iterable[str]) -> list[Part]:
+    """Parts from their JSON; a part of a type a newer version added is left out, not fatal."""
+    payloads = list(payloads)
+    try:
+        return PartListAdapter.validate_json(_json_array(payloads))
+    except ValidationError:
+        from ..schema.parts import PART_TYPES, PartAdapter
+
+        loaded = []
+        for payload in payloads:
+            try:
+                loaded.append(PartAdapter.validate_json(payload))
+            except ValidationError:
+                kind = json.loads(payload).get("type")
+                if kind in PART_TYPES:
+                    raise  # a known type that does not validate is a real error
+                log.warning("skipping a part of unknown type %r (written by a newer buddy_jupyter)", kind)
+        return loaded
 
 
 def _json_array(payloads: Iterable[str]) -> str:

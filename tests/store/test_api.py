@@ -281,3 +281,20 @@ def test_a_failing_subscriber_does_not_break_the_writer(store, caplog):
     unsubscribe()
     store.create_session("unheard")
     assert len(later) == 1
+
+
+def test_a_part_type_from_a_newer_version_is_skipped_not_fatal(store):
+    from buddy_jupyter.schema import ids
+    from buddy_jupyter.schema.messages import UserMessage
+    from buddy_jupyter.schema.parts import TextPart
+
+    session = store.create_session("future")
+    mid, created = ids.new_id("message")
+    store.append_message(UserMessage(id=mid, session_id=session.id, time_created=created),
+                         [TextPart(id=ids.new_id("part")[0], session_id=session.id, message_id=mid, text="kept")])
+    with store.transaction() as con:  # what a newer version might write
+        con.execute("INSERT INTO part VALUES (?, ?, ?, 2, 'hologram', now()::TIMESTAMP, now()::TIMESTAMP, ?)",
+                    [ids.new_id("part")[0], session.id, mid, '{"type": "hologram", "beam": 1}'])
+    [message] = store.get_messages(session.id)
+    assert [p.text for p in message.parts] == ["kept"]
+    assert store.get_message(mid).text == "kept"
