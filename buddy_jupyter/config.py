@@ -25,8 +25,9 @@ class Buddy(Configurable):
                        "each notebook.").tag(config=True)
     history_root = Unicode(help="Folder whose stores --all, memory and the sidebar span (env BUDDY_HISTORY_ROOT); "
                            "default: the notebook's folder.").tag(config=True)
-    idle_release = Float(1.0, help="Seconds without activity after which the store file is released "
-                         "so other processes can open it.").tag(config=True)
+    idle_release = Float(3.0, help="Seconds without activity after which the store file is released "
+                         "so other processes can open it (longer than flush_interval, so a streaming "
+                         "answer keeps the file between flushes).").tag(config=True)
     max_hold = Float(5.0, help="Seconds after which a busy kernel lets go of the store file between "
                      "writes, so readers elsewhere get a turn.").tag(config=True)
     lock_timeout = Float(30.0, help="Seconds to wait for a store another process holds before "

@@ -83,7 +83,7 @@ class Lease:
         path: Path,
         *,
         read_only: bool = False,
-        idle_release: float = 1.0,
+        idle_release: float = 3.0,
         max_hold: float = 5.0,
         lock_timeout: float = 30.0,
         on_open: Callable[["duckdb.DuckDBPyConnection"], None] | None = None,

@@ -9,9 +9,6 @@ SELECT_SESSIONS = (
 
 SESSION_EXISTS = "SELECT count(*) FROM session WHERE id = ?"
 
-# The session a message belongs to: a part is written only into a message that exists.
-MESSAGE_SESSION = "SELECT session_id FROM message WHERE id = ?"
-
 INSERT_SESSION = (
     "INSERT INTO session (id, project_id, parent_id, title, time_created, time_updated) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -33,6 +30,23 @@ WHERE id = ? RETURNING id
 """
 
 # One row per part, updated in place: never a copy per update.
+INSERT_PART = """
+INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+UPDATE_PART = "UPDATE part SET type = ?, time_updated = ?, data = ? WHERE id = ? RETURNING id"
+
+# Where a new part of a message goes: the message's session, its last part seq, and whether
+# the part already exists (no row: the message does not exist).
+PART_SLOT = """
+SELECT m.session_id,
+       (SELECT coalesce(max(seq), 0) FROM part WHERE message_id = ?),
+       (SELECT count(*) FROM part WHERE id = ?)
+FROM message m WHERE m.id = ?
+"""
+
+COUNT_NEW_MESSAGE = "UPDATE session SET message_count = message_count + 1, time_updated = ? WHERE id = ?"
+
 UPSERT_PART = """
 INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)
 VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?), ?, ?, ?, ?)
