@@ -252,10 +252,8 @@ def register(shell) -> None:
     shell.configurables.append(config)
     shell.register_magics(BuddyMagics(shell, kb))
     shell.input_transformers_cleanup.append(question_mark_transformer)
-    try:
-        from .analytics.activity import ActivityRecorder
-    except ImportError:  # TEMPORARY until analytics lands
-        return
+    from .analytics.activity import ActivityRecorder
+
     kb.activity = ActivityRecorder(kb)
     kb.activity.register(shell)
 

@@ -87,6 +87,17 @@ def _real_model_extras(kb: "KernelBuddy", runner: ModelRunner) -> tuple[str, tup
     return profile, tools
 
 
+def _tag_topics(store, session_id: str) -> None:
+    """Keep the session's automatic topics current (the learner's own topics are never replaced)."""
+    from ..analytics.topics import auto_tag_session
+    from ..errors import BuddyError
+
+    try:
+        auto_tag_session(store, session_id)
+    except BuddyError as error:  # tagging is a convenience: it must not fail an answer that was stored
+        log.warning("could not tag topics of %s: %s", session_id, error)
+
+
 @dataclass
 class Question:
     text: str
@@ -132,6 +143,7 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
         raise
     finally:
         kb.end_answer()
+    _tag_topics(store, session.id)
     answer = Answer(result.text, session_id=session.id, message_id=result.assistant.id,
                     footer=footer(result.assistant, result.elapsed), fmt=question.fmt)
     if live is not None:

@@ -19,7 +19,7 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 _TIME_DIGITS = 14  # 70 bits of microseconds: no wrap for 37 million years
 _RANDOM_DIGITS = 10
 
-PREFIXES = {"project": "prj", "session": "ses", "message": "msg", "part": "prt", "memory": "mem"}
+PREFIXES = {"project": "prj", "session": "ses", "message": "msg", "part": "prt", "memory": "mem", "activity": "act"}
 
 _EPOCH = datetime(1970, 1, 1)
 _lock = threading.Lock()

@@ -22,6 +22,7 @@ from .history import PAGE_SIZE, HistoryList
 from .live import EventQueue, Throttle
 from .progress import ProgressView
 from .sources import SessionRow, Sources
+from .subshell import follow_frontend_subshell
 from .transcript import TranscriptView
 
 if TYPE_CHECKING:
@@ -61,9 +62,11 @@ class BuddySidebar(w.VBox):
         self.status = w.HTML(layout=w.Layout(flex="1 1 auto"))
         self.status.add_class("buddy-status")
         self.stop = w.Button(description="Stop", icon="stop", button_style="warning",
-                             tooltip="Stop the answer being written (while a %buddy cell is still running, the "
-                             "notebook's Interrupt button stops it)", layout=w.Layout(width="auto", display="none"))
+                             tooltip="Stop the answer being written (the part written so far is kept)",
+                             layout=w.Layout(width="auto", display="none"))
         self.stop.add_class("buddy-stop")
+        # Its click must run while the %buddy cell blocks the main shell: on the frontend's subshell.
+        follow_frontend_subshell(self.stop)
         header = w.HBox([self.heading, self.status, self.stop], layout=w.Layout(width="100%", align_items="center"))
         header.add_class("buddy-header")
         self.notice = w.HTML(layout=w.Layout(display="none"))

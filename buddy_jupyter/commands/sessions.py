@@ -1,4 +1,4 @@
-"""The ``%buddy`` subcommands for sessions, models and the store.
+"""``%buddy`` subcommands for sessions, models, the store and the sidebar.
 
 Each handler gets the magics object, its parsed arguments (or the raw rest of
 the line) and the cell body, and returns something IPython displays.
@@ -11,7 +11,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from .magics import (
+from ..magics import (
     EXPORT_FORMATS, MODEL_PREFIXES, BuddyMagics, arg, help_text, subcommand,
 )
 
@@ -82,7 +82,7 @@ def _title(magics: BuddyMagics, text: str, cell):
 @subcommand("history", "history [ID]", "show a session's conversation (default: the current one)",
             arg("id", nargs="?", help="session id"))
 def _history(magics: BuddyMagics, args, cell):
-    from .transcript import session_markdown
+    from ..transcript import session_markdown
 
     session = _session_or_current(magics, args.id)
     store = magics.kb.store
@@ -117,7 +117,7 @@ def _archive(magics: BuddyMagics, args, cell):
             arg("--format", choices=EXPORT_FORMATS, default="md"),
             arg("--to", help="file to write (default: buddy-<title>.<format> beside the notebook)"))
 def _export(magics: BuddyMagics, args, cell):
-    from .export import write_export
+    from ..export import write_export
 
     session = _session_or_current(magics, args.id)
     path = write_export(magics.kb.store, session.id, args.format, args.to)
@@ -185,7 +185,7 @@ def _status(magics: BuddyMagics, args, cell):
 
 @subcommand("explain", "explain", "explain the last error in this notebook")
 def _explain(magics: BuddyMagics, args, cell):
-    from .engine.context import last_error
+    from ..engine.context import last_error
 
     if not last_error():
         raise UsageError("no error to explain yet: run the cell that fails, then %buddy explain")
@@ -206,6 +206,6 @@ def _question_options(magics: BuddyMagics, **overrides: Any):
 @subcommand("sidebar", "sidebar [--where auto|right|inline]", "browse, search and continue conversations in a side panel",
             arg("--where", choices=("auto", "right", "inline"), default="auto", help="where to show it"))
 def _sidebar(magics: BuddyMagics, args, cell):
-    from .sidebar import open_sidebar
+    from ..sidebar import open_sidebar
 
     open_sidebar(magics.kb, where=args.where)  # it displays itself; returning it would show it twice

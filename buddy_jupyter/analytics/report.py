@@ -1,0 +1,186 @@
+"""``%buddy progress``: time per day, topics and curriculum, as one rich display object.
+
+The chart is drawn with matplotlib's object API (no pyplot: the learner's own
+figures and backend are left alone) into an inline PNG; without matplotlib
+the minutes per day are a text bar chart.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas
+
+    from ..state import KernelBuddy
+
+
+@dataclass
+class ProgressReport:
+    """What ``%buddy progress`` shows; each table is also a DataFrame to work with."""
+
+    scope: str
+    """"this notebook" or the folder every notebook was read from."""
+    by_day: "pandas.DataFrame"
+    topics: "pandas.DataFrame"
+    curriculum: "pandas.DataFrame"
+    chart_png: bytes | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total_minutes(self) -> float:
+        return float(self.by_day["minutes"].sum()) if len(self.by_day) else 0.0
+
+    def _summary(self) -> str:
+        sessions = int(self.by_day["study_sessions"].sum()) if len(self.by_day) else 0
+        days = len(self.by_day)
+        return (f"{self.total_minutes:.0f} min of study over {days} day(s), "
+                f"{sessions} study session(s) ({self.scope})")
+
+    def _repr_markdown_(self) -> str:
+        parts = ["### Your progress", "", self._summary(), ""]
+        if self.chart_png:
+            parts += [f"![minutes per day](data:image/png;base64,{base64.b64encode(self.chart_png).decode()})", ""]
+        else:
+            parts += ["```", text_bars(self.by_day), "```", ""]
+        parts += ["#### Topics", "", markdown_table(self.topics, _TOPIC_COLUMNS), ""]
+        if len(self.curriculum):
+            parts += ["#### Curriculum", "", markdown_table(self.curriculum, _CURRICULUM_COLUMNS), ""]
+        if self.skipped:
+            parts.append(f"_Skipped (busy in another program): {', '.join(self.skipped)}_")
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        parts = ["<h3>Your progress</h3>", f"<p>{html.escape(self._summary())}</p>"]
+        if self.chart_png:
+            data = base64.b64encode(self.chart_png).decode()
+            parts.append(f'<img alt="minutes per day" src="data:image/png;base64,{data}"/>')
+        else:
+            parts.append(f"<pre>{html.escape(text_bars(self.by_day))}</pre>")
+        parts += ["<h4>Topics</h4>", _html_table(self.topics, _TOPIC_COLUMNS)]
+        if len(self.curriculum):
+            parts += ["<h4>Curriculum</h4>", _html_table(self.curriculum, _CURRICULUM_COLUMNS)]
+        if self.skipped:
+            parts.append(f"<p><em>Skipped (busy in another program): {html.escape(', '.join(self.skipped))}</em></p>")
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        return "\n".join([self._summary(), text_bars(self.by_day), "", markdown_table(self.topics, _TOPIC_COLUMNS)])
+
+
+_TOPIC_COLUMNS = ["topic", "sessions", "questions", "minutes", "first_studied", "last_studied", "errors"]
+_CURRICULUM_COLUMNS = ["position", "topic", "goal", "status", "sessions", "minutes", "last_studied"]
+
+
+def progress_report(kernel_buddy: "KernelBuddy", *, all_notebooks: bool = False, days: int = 30) -> ProgressReport:
+    """Minutes per day (last ``days`` days), progress per topic and the curriculum's status.
+
+    Conversations of this notebook without a topic are tagged first (offline
+    keyword rules). ``all_notebooks``: read every notebook under the history root.
+    """
+    import warnings
+
+    from .history import HistoryWarning
+    from .time_spent import time_spent
+    from .topics import auto_tag_untagged, curriculum_status, progress
+
+    store = kernel_buddy.store
+    auto_tag_untagged(store)
+    root = kernel_buddy.history_root if all_notebooks else None
+    threshold = kernel_buddy.config.idle_threshold
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", HistoryWarning)
+        by_day = time_spent(store, root=root, by="day", idle_threshold=threshold, data_dir=kernel_buddy.config.data_dir)
+        topics = progress(store, root=root, idle_threshold=threshold, data_dir=kernel_buddy.config.data_dir)
+    skipped = sorted({str(w.message.path) for w in caught if isinstance(w.message, HistoryWarning)})
+    curriculum = curriculum_status(store, idle_threshold=threshold)
+    recent = _last_days(by_day, days)
+    return ProgressReport(
+        scope=str(root) if root else "this notebook",
+        by_day=by_day, topics=topics, curriculum=curriculum, chart_png=minutes_chart(recent), skipped=skipped,
+    )
+
+
+def _last_days(by_day: "pandas.DataFrame", days: int) -> list[tuple[date, float]]:
+    """(day, minutes) for each day of the last ``days`` up to the latest studied (from the first studied)."""
+    if by_day.empty:
+        return []
+    minutes = {_as_date(d): float(m) for d, m in zip(by_day["day"], by_day["minutes"])}
+    last = max(minutes)
+    span = min(days, (last - min(minutes)).days + 1)
+    return [(last - timedelta(days=i), minutes.get(last - timedelta(days=i), 0.0)) for i in reversed(range(span))]
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def minutes_chart(points: list[tuple[date, float]]) -> bytes | None:
+    """A bar chart of minutes per day as PNG bytes; None without matplotlib or data."""
+    if not points:
+        return None
+    try:
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    figure = Figure(figsize=(7, 2.4), dpi=100)
+    axes = figure.subplots()
+    axes.bar([d for d, _ in points], [m for _, m in points], color="#4c78a8", width=0.8)
+    locator = AutoDateLocator(maxticks=8)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.set_ylabel("minutes")
+    axes.set_title("Study time per day")
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def text_bars(by_day: "pandas.DataFrame", width: int = 40) -> str:
+    """Minutes per day as a text bar chart."""
+    if by_day.empty:
+        return "no study time recorded yet"
+    peak = max(float(by_day["minutes"].max()), 1e-9)
+    return "\n".join(
+        f"{_as_date(d)}  {'#' * max(1, round(width * float(m) / peak)) if m else '':<{width}} {float(m):6.1f} min"
+        for d, m in zip(by_day["day"], by_day["minutes"])
+    )
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if value is None or (hasattr(value, "__class__") and value.__class__.__name__ in ("NaTType", "NAType")):
+        return ""
+    text = str(value)
+    return text[:16] if len(text) >= 19 and text[4] == "-" and text[10] == " " else text
+
+
+def markdown_table(frame: "pandas.DataFrame", columns: list[str]) -> str:
+    columns = [c for c in columns if c in frame.columns]
+    if frame.empty:
+        return "_none yet_"
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in frame[columns].itertuples(index=False):
+        lines.append("| " + " | ".join(_format(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _html_table(frame: "pandas.DataFrame", columns: list[str]) -> str:
+    columns = [c for c in columns if c in frame.columns]
+    if frame.empty:
+        return "<p><em>none yet</em></p>"
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_format(v))}</td>" for v in row) + "</tr>"
+        for row in frame[columns].itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -1,0 +1,7 @@
+"""The ``%buddy`` subcommands, registered into ``magics.SUBCOMMANDS`` on import.
+
+Each handler gets the magics object, its parsed arguments (or the raw rest of
+the line) and the cell body, and returns something IPython displays.
+"""
+
+from . import analytics, sessions  # noqa: F401

@@ -1,0 +1,131 @@
+"""``%buddy`` subcommands over the history: SQL, progress, topics, memory, profile."""
+
+from __future__ import annotations
+
+
+
+from IPython.core.error import UsageError
+
+from ..magics import BuddyMagics, arg, subcommand
+
+
+def _scope(magics: BuddyMagics) -> dict:
+    """Arguments every cross-notebook analytics call takes from the settings."""
+    return {"store": magics.kb.store, "data_dir": magics.kb.config.data_dir}
+
+
+@subcommand("sql", "sql [--all] QUERY", "run SQL over this notebook's history (--all: every notebook in the folder); "
+            "a DataFrame", raw=True)
+def _sql(magics: BuddyMagics, rest: str, cell):
+    from ..analytics import sql
+
+    every = rest.startswith("--all")
+    query = (rest[len("--all"):] if every else rest).strip()
+    if cell is not None:
+        query = (query + "\n" + cell).strip()
+    if not query:
+        raise UsageError("give a query: %buddy sql SELECT role, count(*) FROM messages GROUP BY role")
+    kb = magics.kb
+    if every:
+        return sql(query, root=kb.history_root, **_scope(magics))
+    return sql(query, store=kb.store)
+
+
+@subcommand("progress", "progress [--all] [--days N]", "time spent per day and per topic, as tables and a chart",
+            arg("--all", action="store_true", help="every notebook in the folder"),
+            arg("--days", type=int, default=30, help="days in the chart"))
+def _progress(magics: BuddyMagics, args, cell):
+    from ..analytics import progress_report
+
+    if magics.kb.activity is not None:
+        magics.kb.activity.flush()
+    return progress_report(magics.kb, all_notebooks=args.all, days=args.days)
+
+
+@subcommand("topic", "topic [TOPIC, ...]", "show or set the current session's topics (comma separated)", raw=True)
+def _topic(magics: BuddyMagics, rest: str, cell):
+    from ..store import records
+
+    kb = magics.kb
+    session = kb.current_session(create=False)
+    if session is None:
+        raise UsageError("no session yet: ask a question first, or %buddy new TITLE")
+    if rest.strip():
+        topics = [t.strip() for t in rest.split(",") if t.strip()]
+        records.set_topics(kb.store, session.id, topics, source="learner")
+    with kb.store.connection() as con:
+        rows = con.execute("SELECT topic, source FROM session_topic WHERE session_id = ? ORDER BY topic",
+                           [session.id]).fetchall()
+    print(f"{session.title or session.id}: " + (", ".join(f"{t} ({s})" for t, s in rows) or "no topics yet"))
+
+
+@subcommand("memory", "memory QUERY", "search every notebook's past conversations (best first; a DataFrame)", raw=True)
+def _memory(magics: BuddyMagics, rest: str, cell):
+    from ..analytics import search_memory
+
+    if not rest.strip():
+        raise UsageError("give words to look for: %buddy memory groupby")
+    return search_memory(rest.strip(), root=magics.kb.history_root, **_scope(magics))
+
+
+@subcommand("remember", "remember TEXT", "keep a fact about you for the buddy (e.g. your goal)", raw=True)
+def _remember(magics: BuddyMagics, rest: str, cell):
+    from ..store import records
+
+    text = (rest + ("\n" + cell if cell else "")).strip()
+    if not text:
+        raise UsageError("give the text to remember: %buddy remember I am preparing for a data analyst interview")
+    memory_id = records.add_memory(magics.kb.store, text)
+    print(f"remembered ({memory_id})")
+
+
+@subcommand("forget", "forget ID", "hide a remembered fact (a unique start or end of its id is enough)",
+            arg("id", help="memory id"))
+def _forget(magics: BuddyMagics, args, cell):
+    from ..store import records
+
+    print(f"forgot {records.forget_memory(magics.kb.store, args.id)}")
+
+
+@subcommand("profile", "profile [--rebuild]", "show your learner profile (.buddy/memories.local.md)",
+            arg("--rebuild", action="store_true", help="rebuild it from your sessions"))
+def _profile(magics: BuddyMagics, args, cell):
+    from IPython.display import Markdown
+
+    from ..analytics import build_profile, profile_path
+
+    path = profile_path(magics.kb)
+    if args.rebuild or not path.exists():
+        path = build_profile(magics.kb)
+    return Markdown(path.read_text(encoding="utf-8"))
+
+
+@subcommand("curriculum", "curriculum [TOPIC: GOAL; ...]", "show or set your curriculum: ordered topics with goals",
+            raw=True)
+def _curriculum(magics: BuddyMagics, rest: str, cell):
+    from ..analytics import curriculum_status
+    from ..store import records
+
+    text = (rest + ("\n" + cell if cell else "")).strip()
+    kb = magics.kb
+    if text:
+        items = []
+        for chunk in (c.strip() for c in text.replace("\n", ";").split(";")):
+            if chunk:
+                topic, _, goal = chunk.partition(":")
+                items.append((topic.strip(), goal.strip()))
+        records.set_curriculum(kb.store, items)
+    return curriculum_status(kb.store, idle_threshold=kb.config.idle_threshold)
+
+
+@subcommand("parquet", "parquet TARGET", "export every notebook's history under the folder as a Parquet dataset",
+            arg("target", help="folder to write"))
+def _parquet(magics: BuddyMagics, args, cell):
+    from ..analytics import export_parquet
+
+    path = export_parquet(magics.kb.history_root, args.target, **_scope(magics))
+    print(f"wrote a Parquet dataset (partitioned by notebook) to {path}")
+    return path
+
+
+
