@@ -18,9 +18,9 @@ Figures:
   3. load one 500-message session with its parts (``get_messages``);
   4. open an existing store (first operation on a fresh ``Store`` object);
   5. file size at 10,000 sessions / 200,000 messages / 1,000,000 parts;
-plus a per-statement profile, what-if costs of alternative statements, and the same rows in other layouts
-(no secondary indexes, zstd or uncompressed ``data``). ``PatchedStore`` below is a bench-only subclass showing
-the proposed write path; nothing under buddy_jupyter/ is changed by this script.
+plus a per-statement profile, the cost of each statement the Store's write path runs (and of a few
+alternatives), and the same rows in other layouts (with/without secondary indexes, zstd or uncompressed
+``data``). Only the real ``Store`` is measured; nothing under buddy_jupyter/ is changed by this script.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import inspect
 import json
 import os
 import random
@@ -71,6 +72,7 @@ NOTEBOOK = "/home/learner/course/week3-pandas.ipynb"
 SEED = 20260601
 GEN_VERSION = "gen1"
 MS = 1000.0
+FLUSH_INTERVAL = inspect.signature(StreamingText).parameters["flush_interval"].default
 
 # =====================================================================================================
 # Deterministic realistic content: English from the standard library's docstrings and comments, code from
@@ -631,11 +633,10 @@ class SqliteStore:
 
 def version_key(scale: float, corpus: Corpus) -> str:
     """Changes whenever the data, the generator, the schema or DuckDB changes (the cache is rebuilt then)."""
-    import inspect
-
     schema = hashlib.sha1("|".join(name for name, _ in migrations.MIGRATIONS).encode()).hexdigest()[:6]
-    code = hashlib.sha1("".join(inspect.getsource(obj) for obj in (
-        Corpus, Plan, Generator, fast_id, build, size_variants)).encode()).hexdigest()[:6]
+    code = hashlib.sha1(("".join(inspect.getsource(obj) for obj in (
+        Corpus, Plan, Generator, fast_id, build, size_variants, secondary_indexes))
+        + repr(M001_INDEXES) + repr(KEEP_LAYOUTS)).encode()).hexdigest()[:6]
     size = "full" if scale == 1 else f"x{scale:g}"
     return f"{GEN_VERSION}-{size}-duckdb{duckdb.__version__}-schema{schema}-code{code}-corpus{corpus.digest}"
 
@@ -787,9 +788,30 @@ def bench_layouts(files: dict[str, Path], big_sid: str, reps: int = 25) -> list[
     return lines
 
 
-KEEP_LAYOUTS = {"primary keys only (no secondary indexes)": "layout-pk.duckdb",
-                "primary keys only + data JSON USING COMPRESSION zstd": "layout-pk-zstd.duckdb",
-                "primary keys only + data JSON USING COMPRESSION uncompressed": "layout-pk-raw.duckdb"}
+# The secondary indexes migration m001 creates (a later migration may drop them): a size variant shows their cost.
+M001_INDEXES = {"message_by_session": "CREATE INDEX message_by_session ON message (session_id, time_created, id)",
+                "part_by_session": "CREATE INDEX part_by_session ON part (session_id, time_created, id)",
+                "part_by_message": "CREATE INDEX part_by_message ON part (message_id, id)"}
+PK_ONLY = "primary keys only (no secondary indexes)"
+WITH_M001 = "primary keys + m001's 3 secondary indexes"
+# variant -> (file kept for the layout timings, its column label there); a variant equal to the Store's own
+# layout is not built (the Store's file stands for it)
+KEEP_LAYOUTS = {PK_ONLY: ("layout-pk.duckdb", "PK only"),
+                WITH_M001: ("layout-m001.duckdb", "PK + m001's 3 indexes"),
+                "primary keys only + data JSON USING COMPRESSION zstd": ("layout-pk-zstd.duckdb", "PK only + zstd data"),
+                "primary keys only + data JSON USING COMPRESSION uncompressed": ("layout-pk-raw.duckdb",
+                                                                               "PK only + raw data")}
+
+
+def secondary_indexes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """name -> CREATE INDEX statement of the explicit indexes on the conversation tables (primary keys excluded)."""
+    return dict(con.execute(
+        "SELECT index_name, sql FROM duckdb_indexes() WHERE database_name = current_database()"
+        " AND table_name IN ('session', 'message', 'part') AND NOT is_primary ORDER BY index_name").fetchall())
+
+
+def describe_indexes(names: Sequence[str]) -> str:
+    return "PK only" if not names else f"PK + {len(names)} {'index' if len(names) == 1 else 'indexes'}"
 
 
 def size_variants(duck_path: Path, folder: Path) -> dict[str, dict[str, float]]:
@@ -808,19 +830,23 @@ def size_variants(duck_path: Path, folder: Path) -> dict[str, dict[str, float]]:
                 " type VARCHAR NOT NULL, time_created TIMESTAMP NOT NULL, time_updated TIMESTAMP NOT NULL,"
                 " data JSON NOT NULL",
     }
-    secondary = ("CREATE INDEX message_by_session ON message (session_id, time_created, id);"
-                 " CREATE INDEX part_by_session ON part (session_id, time_created, id);"
-                 " CREATE INDEX part_by_message ON part (message_id, id);")
-    layouts = {
-        "same tables and indexes, rebuilt": (False, "", True),
-        "primary keys only (no secondary indexes)": (False, "", False),
-        "no indexes at all": (True, "", False),
-        "primary keys only + data JSON USING COMPRESSION zstd": (False, "zstd", False),
-        "all indexes + data JSON USING COMPRESSION zstd": (False, "zstd", True),
-        "primary keys only + data JSON USING COMPRESSION uncompressed": (False, "uncompressed", False),
+    src = duckdb.connect(str(duck_path), read_only=True)
+    own = secondary_indexes(src)  # whatever the real migrations left
+    src.close()
+    layouts: dict[str, tuple[bool, str, list[str]]] = {
+        f"same tables and indexes as Store ({describe_indexes(list(own))}), rebuilt": (False, "", list(own.values())),
     }
+    if own:
+        layouts[PK_ONLY] = (False, "", [])
+    if set(own) != set(M001_INDEXES):
+        layouts[WITH_M001] = (False, "", list(M001_INDEXES.values()))
+    layouts.update({
+        "no indexes at all": (True, "", []),
+        "primary keys only + data JSON USING COMPRESSION zstd": (False, "zstd", []),
+        "primary keys only + data JSON USING COMPRESSION uncompressed": (False, "uncompressed", []),
+    })
     out: dict[str, dict[str, float]] = {}
-    for name, (no_pk, compression, with_secondary) in layouts.items():
+    for name, (no_pk, compression, indexes) in layouts.items():
         path = folder / "variant.duckdb"
         for f in (path, path.with_name(path.name + ".wal")):
             if f.exists():
@@ -834,14 +860,14 @@ def size_variants(duck_path: Path, folder: Path) -> dict[str, dict[str, float]]:
                 cols = cols.replace("data JSON", f"data JSON USING COMPRESSION {compression}")
             con.execute(f"CREATE TABLE {table} ({cols})")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table}")
-        if with_secondary:
-            con.execute(secondary)
+        for statement in indexes:
+            con.execute(statement)
         con.execute("DETACH src")
         con.execute("CHECKPOINT")
         con.close()
         out[name] = {"bytes": dir_size(path, path.with_name(path.name + ".wal"))}
         if name in KEEP_LAYOUTS:
-            path.rename(folder / KEEP_LAYOUTS[name])
+            path.rename(folder / KEEP_LAYOUTS[name][0])
         for f in (path, path.with_name(path.name + ".wal")):
             if f.exists():
                 f.unlink()
@@ -897,7 +923,11 @@ def p90(xs: Sequence[float]) -> float:
 
 _LABELS = {
     duck_sql.INSERT_MESSAGE: "INSERT message (seq = max(seq)+1 subquery)",
-    duck_sql.UPSERT_PART: "UPSERT part (seq = max(seq)+1 subquery)",
+    duck_sql.INSERT_PART: "INSERT part (seq from memory)",
+    duck_sql.UPDATE_PART: "UPDATE part by id (a part this Store wrote)",
+    duck_sql.PART_SLOT: "PART_SLOT (session, max(seq), exists) of a message",
+    duck_sql.COUNT_NEW_MESSAGE: "COUNT new message (session.message_count + 1)",
+    duck_sql.SESSION_EXISTS: "SESSION_EXISTS check",
     duck_sql.UPDATE_MESSAGE: "UPDATE message",
     duck_sql.REFRESH_SESSION_TOTALS: "REFRESH session totals (count/sum over message)",
     duck_sql.INSERT_SESSION: "INSERT session",
@@ -940,27 +970,18 @@ class TimedCon:
         self._con = con
         self._owner = owner
         self._last = ""
-        self._canned: list | None = None
 
     def execute(self, query: str, params: Any = None) -> "TimedCon":
         t = time.perf_counter()
-        self._canned = self._answer(query, params)
-        if self._canned is None:
-            if params is None:
-                self._con.execute(query)
-            else:
-                self._con.execute(query, params)
-        self._last = _label(query) + (" [answered from memory]" if self._canned is not None else "")
+        if params is None:
+            self._con.execute(query)
+        else:
+            self._con.execute(query, params)
+        self._last = _label(query)
         self._owner.profile.add(self._last, time.perf_counter() - t)
         return self
 
-    def _answer(self, query: str, params: Any) -> list | None:
-        return None
-
     def fetchall(self) -> list:
-        if self._canned is not None:
-            rows, self._canned = self._canned, None
-            return rows
         t = time.perf_counter()
         rows = self._con.fetchall()
         self._owner.profile.add(self._last, time.perf_counter() - t, count=False)
@@ -998,99 +1019,6 @@ class ProfiledStore(Store):
 
     def _wrap(self, con: duckdb.DuckDBPyConnection) -> TimedCon:
         return TimedCon(con, self)
-
-
-_SESSION_EXISTS = getattr(duck_sql, "SESSION_EXISTS", None)
-_MESSAGE_SESSION = getattr(duck_sql, "MESSAGE_SESSION", None)
-
-
-class CachingCon(TimedCon):
-    """For PatchedStore: answers the existence checks for sessions/messages this Store wrote from memory."""
-
-    def _answer(self, query: str, params: Any) -> list | None:
-        owner = self._owner
-        if query == duck_sql.INSERT_MESSAGE:
-            owner._messages[params[0]] = params[1]
-        elif query == duck_sql.INSERT_SESSION:
-            owner._sessions.add(params[0])
-        elif query == _SESSION_EXISTS and params[0] in owner._sessions:
-            return [(1,)]
-        elif query == _MESSAGE_SESSION and params[0] in owner._messages:
-            return [(owner._messages[params[0]],)]
-        elif query == "ROLLBACK":
-            owner._messages.clear()
-            owner._sessions.clear()
-            owner._written.clear()
-            owner._next_part_seq.clear()
-        return None
-
-
-class PatchedStore(ProfiledStore):
-    """The Store with the write-path changes this benchmark proposes (bench-only; buddy_jupyter is untouched).
-
-    1. A part this Store object already wrote is updated with ``UPDATE part ... WHERE id = ? RETURNING id``
-       instead of ``INSERT ... ON CONFLICT DO UPDATE`` (the upsert form costs about 2 ms more per statement in
-       DuckDB 2.0.1, for new and existing rows alike); a part it has not written is looked up once and then
-       inserted with a plain ``INSERT`` whose ``seq`` comes from a per-message counter kept in memory (the
-       ``max(seq)`` subquery is a scan of the part table's message_id column). If the UPDATE finds no row
-       (a rolled-back transaction), it falls back to the insert path, so a stale cache cannot lose a write.
-    2. ``append_message`` bumps ``session.message_count`` instead of re-aggregating the session's messages;
-       the full re-aggregation stays where tokens change (``update_message``).
-    3. The existence checks (``SESSION_EXISTS`` before a message, ``MESSAGE_SESSION`` before a part) are
-       answered from memory for sessions and messages this Store inserted itself (cleared on ROLLBACK);
-       done here in the connection wrapper only to avoid copying Store's methods.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._written: set[str] = set()
-        self._next_part_seq: dict[str, int] = {}
-        self._appending = False
-        self._messages: dict[str, str] = {}
-        self._sessions: set[str] = set()
-
-    def _wrap(self, con: duckdb.DuckDBPyConnection) -> TimedCon:
-        return CachingCon(con, self)
-
-    def append_message(self, message, parts=()) -> None:  # type: ignore[override]
-        self._appending = True
-        try:
-            super().append_message(message, parts)
-        finally:
-            self._appending = False
-
-    def _refresh_session(self, con, session_id: str) -> None:  # type: ignore[override]
-        if self._appending:
-            con.execute("UPDATE session SET message_count = message_count + 1, time_updated = ? WHERE id = ?",
-                        [ids.utcnow(), session_id])
-        else:
-            super()._refresh_session(con, session_id)
-
-    def _write_part(self, con, part, payload: str) -> None:  # type: ignore[override]
-        now = ids.utcnow()
-        if part.id in self._written:
-            if con.execute("UPDATE part SET type = ?, time_updated = ?, data = ? WHERE id = ? RETURNING id",
-                           [part.type, now, payload, part.id]).fetchall():
-                return
-        seq = self._next_part_seq.get(part.message_id)
-        if seq is None:
-            seq, exists = con.execute(
-                "SELECT coalesce(max(seq), 0) + 1, bool_or(id = ?) FROM part WHERE message_id = ?",
-                [part.id, part.message_id]).fetchall()[0]
-            if exists:
-                con.execute("UPDATE part SET type = ?, time_updated = ?, data = ? WHERE id = ?",
-                            [part.type, now, payload, part.id])
-                self._written.add(part.id)
-                return
-        try:
-            created = ids.time_of(part.id)
-        except ValueError:
-            created = now
-        con.execute("INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [part.id, part.session_id, part.message_id, seq, part.type, created, now, payload])
-        self._next_part_seq[part.message_id] = seq + 1
-        self._written.add(part.id)
 
 
 # =====================================================================================================
@@ -1248,13 +1176,13 @@ def duck_store(path: Path, profile: Profile | None = None, **kw: Any) -> Profile
     return ProfiledStore(path, notebook=NOTEBOOK, profile=profile, **kw)
 
 
-def bench_turns(res: Results, label: str, duck_path: Path, patched_path: Path, lite_path: Path, corpus: Corpus,
+def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corpus: Corpus,
                 n: int) -> dict[str, Profile]:
     """Turns on one kind of store, round-robin over the variants so that the machine's noise hits all alike.
 
-    Variants: Store naive / Store grouped (one Store object, alternating turns in one session), the bench's
-    PatchedStore grouped (on its own copy of the file), SQLite naive / grouped. ``released``: the store is closed
-    right before each of its turns (the close is timed separately), so the turn must reopen the file.
+    Variants: Store naive / Store grouped (one Store object, alternating turns in one session), SQLite naive /
+    grouped. ``released``: the store is closed right before each of its turns (the close is timed separately),
+    so the turn must reopen the file.
     """
     question = corpus.question(random.Random(5))
     reasoning = make_deltas(corpus, 6, 80)
@@ -1268,15 +1196,12 @@ def bench_turns(res: Results, label: str, duck_path: Path, patched_path: Path, l
     for released in (False, True):
         phase = "after release" if released else "warm"
         duck = duck_store(duck_path, None, max_hold=3600.0, idle_release=60.0)
-        patched = PatchedStore(patched_path, notebook=NOTEBOOK, max_hold=3600.0, idle_release=60.0)
         lite = SqliteStore(lite_path)
         sids = {id(duck): duck.create_session("benchmark conversation").id,
-                id(patched): patched.create_session("benchmark conversation").id,
                 id(lite): lite.create_session("benchmark conversation")}
-        for st in (duck, patched, lite):
+        for st in (duck, lite):
             st.events.subscribe(count)
         variants = [("Store, naive", duck, False), ("Store, grouped", duck, True),
-                    ("PatchedStore, grouped", patched, True),
                     ("SQLite, naive", lite, False), ("SQLite, grouped", lite, True)]
         times: dict[str, list[float]] = {v[0]: [] for v in variants}
         closes: dict[str, list[float]] = {v[0]: [] for v in variants}
@@ -1297,16 +1222,15 @@ def bench_turns(res: Results, label: str, duck_path: Path, patched_path: Path, l
                 txs[name] = run_turn(store, sids[id(store)], question, reasoning, answer, grouped=grouped)
                 if i >= 2:
                     times[name].append(time.perf_counter() - t)
-        for st in (duck, patched, lite):
+        duck.profile = Profile()  # the final close belongs to no turn
+        for st in (duck, lite):
             st.close()
-        for name in ("Store, naive", "Store, grouped", "PatchedStore, grouped"):
+        for name in ("Store, naive", "Store, grouped"):
             profiles[f"{phase}, {name}"] = profs[name]
         target = 100.0 if released else 25.0
-        for name, lite_name in (("Store, naive", "SQLite, naive"), ("Store, grouped", "SQLite, grouped"),
-                                ("PatchedStore, grouped", "SQLite, grouped")):
+        for name, lite_name in (("Store, naive", "SQLite, naive"), ("Store, grouped", "SQLite, grouped")):
             d, q = median(times[name]) * MS, median(times[lite_name]) * MS
-            shown = {"Store, naive": "naive", "Store, grouped": "grouped",
-                     "PatchedStore, grouped": "grouped + proposed write path"}[name]
+            shown = name.split(", ")[1]
             res.add(f"1 turn {label}, {phase}, {shown} ({txs[name]} tx)", d, q, f"<= {target:g} ms", d <= target)
             note = (f"turn {label}, {phase}, {name}: p90 {p90(times[name]) * MS:.1f} ms ({lite_name} p90 "
                     f"{p90(times[lite_name]) * MS:.1f} ms)")
@@ -1317,16 +1241,15 @@ def bench_turns(res: Results, label: str, duck_path: Path, patched_path: Path, l
     return profiles
 
 
-def bench_paced(res: Results, duck_path: Path, patched_path: Path, corpus: Corpus, turns: int = 2) -> None:
-    """A turn streamed in real time (60 tokens/s) with the Store's default lease (idle 1 s, max hold 5 s)."""
+def bench_paced(res: Results, duck_path: Path, corpus: Corpus, turns: int = 2) -> None:
+    """A turn streamed in real time (60 tokens/s) with the Store's default lease, and with a 1 s idle release."""
     question = corpus.question(random.Random(5))
     reasoning = make_deltas(corpus, 6, 80)
     answer = make_deltas(corpus, 7, 500)
-    for name, cls, path, idle in (("Store", ProfiledStore, duck_path, 1.0),
-                                  ("Store idle_release=3 s", ProfiledStore, duck_path, 3.0),
-                                  ("PatchedStore", PatchedStore, patched_path, 1.0)):
+    for name, kwargs in (("Store (default lease)", {}), ("Store idle_release=1 s", {"idle_release": 1.0})):
         prof = Profile()
-        store = cls(path, notebook=NOTEBOOK, profile=prof, idle_release=idle)
+        store = ProfiledStore(duck_path, notebook=NOTEBOOK, profile=prof, **kwargs)
+        idle, hold = store.lease.idle_release, store.lease.max_hold
         sid = store.create_session("paced conversation").id
         store.close()
         prof.reset()
@@ -1343,10 +1266,11 @@ def bench_paced(res: Results, duck_path: Path, patched_path: Path, corpus: Corpu
         res.add(f"1 turn big, paced 60 tok/s, {name}: store time", median(totals) * MS, None, "(info)")
         res.notes.append(
             f"paced turn, {name} (grouped; {median(txs):.0f} transactions incl. {median(txs) - 7:.0f} flushes; "
-            f"idle_release={idle:g} s, max_hold=5 s, flush_interval=1 s): store time {median(totals) * MS:.0f} ms per turn, longest single "
-            f"call {max(stalls) * MS:.0f} ms, file opened {median(opens):.0f} times per turn; by statement (ms per "
-            "turn): " + ", ".join(f"{k} {v * MS / turns:.1f} ({prof.n[k] / turns:.0f}x)"
-                                  for k, v in sorted(prof.t.items(), key=lambda kv: -kv[1])[:6]))
+            f"idle_release={idle:g} s, max_hold={hold:g} s, flush_interval={FLUSH_INTERVAL:g} s): store time "
+            f"{median(totals) * MS:.0f} ms per turn, longest single call {max(stalls) * MS:.0f} ms, file opened "
+            f"{median(opens):.0f} times per turn; by statement (ms per turn): "
+            + ", ".join(f"{k} {v * MS / turns:.1f} ({prof.n[k] / turns:.0f}x)"
+                        for k, v in sorted(prof.t.items(), key=lambda kv: -kv[1])[:6]))
 
 
 def bench_reads(res: Results, duck_path: Path, lite_path: Path, big_sid: str, n_list: int = 30,
@@ -1442,14 +1366,28 @@ def bench_reads(res: Results, duck_path: Path, lite_path: Path, big_sid: str, n_
     return profiles
 
 
+# The part upsert the Store ran before its current write path (kept here to compare; the Store no longer has it).
+OLD_UPSERT_PART = """
+INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)
+VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?), ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET type = excluded.type, time_updated = excluded.time_updated, data = excluded.data
+"""
+
+
 def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]:
-    """What the per-write statements cost on this store, and what alternatives would cost (own transaction each)."""
+    """What each statement of the Store's write path costs on this store (own transaction each), and a few
+    alternatives for comparison."""
     con = duckdb.connect(str(duck_path))
     mid = con.execute("SELECT id FROM message WHERE session_id = ? ORDER BY seq DESC LIMIT 1", [big_sid]).fetchall()[0][0]
-    pid = con.execute("SELECT id FROM part WHERE message_id = ? LIMIT 1", [mid]).fetchall()[0][0]
+    pid = con.execute("SELECT id FROM part WHERE message_id = ? ORDER BY type <> 'text', seq LIMIT 1",
+                      [mid]).fetchall()[0][0]
+    mrow = con.execute("SELECT time_completed, model_id, provider_id, tokens_input, tokens_output, tokens_reasoning,"
+                       " tokens_cache_read, tokens_cache_write, cost, finish, error_name, data::VARCHAR FROM message"
+                       " WHERE id = ?", [mid]).fetchall()[0]
     payload = json.dumps({"type": "text", "text": "x" * 1500, "synthetic": False, "ignored": False,
                           "time": {"start": 1, "end": None}}, separators=(",", ":"))
     now = ids.utcnow()
+    seq = [1000]
 
     def one(stmt: str, params: Callable[[], list]) -> float:
         ts = []
@@ -1467,33 +1405,35 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
         return [i, big_sid, big_sid, "user", tc, tc, tc, "m", None, None, None, None, None, None, None, None, None,
                 '{"role":"user"}']
 
-    def new_part() -> list:
-        return [ids.new_id("part")[0], big_sid, mid, mid, "text", now, now, payload]
+    def new_part() -> list:  # INSERT_PART's parameters: the seq comes from the Store's memory
+        seq[0] += 1
+        return [ids.new_id("part")[0], big_sid, mid, seq[0], "text", now, now, payload]
 
     lines = []
     cases = [
         ("empty transaction (BEGIN; COMMIT)", "SELECT 1", lambda: []),
-        ("INSERT message, seq via max(seq) subquery [as Store]", duck_sql.INSERT_MESSAGE, new_msg),
-        ("INSERT message, seq given", duck_sql.INSERT_MESSAGE.replace(
+        ("SESSION_EXISTS [append_message, first message of a session per Store]", duck_sql.SESSION_EXISTS,
+         lambda: [big_sid]),
+        ("INSERT_MESSAGE, seq via max(seq) subquery [append_message]", duck_sql.INSERT_MESSAGE, new_msg),
+        ("INSERT message, seq given [alternative]", duck_sql.INSERT_MESSAGE.replace(
             "(SELECT coalesce(max(seq), 0) + 1 FROM message WHERE session_id = ?)", "?"),
          lambda: (lambda p: p[:2] + [1] + p[3:])(new_msg())),
-        ("UPSERT part, new row, max(seq) subquery [as Store]", duck_sql.UPSERT_PART, new_part),
-        ("UPSERT part, new row, seq given", duck_sql.UPSERT_PART.replace(
-            "(SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?)", "?"),
-         lambda: (lambda p: p[:3] + [1] + p[4:])(new_part())),
-        ("INSERT part, plain (no ON CONFLICT), seq given",
-         "INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", lambda: (lambda p: p[:3] + [1] + p[4:])(new_part())),
-        ("UPSERT part, existing row (a flush/state change) [as Store]", duck_sql.UPSERT_PART,
+        ("COUNT_NEW_MESSAGE (message_count + 1) [append_message]", duck_sql.COUNT_NEW_MESSAGE,
+         lambda: [ids.utcnow(), big_sid]),
+        ("PART_SLOT (session, max(seq), exists) [put_part, a message this Store did not write]",
+         duck_sql.PART_SLOT, lambda: [mid, pid, mid]),
+        ("INSERT_PART, seq from memory [put_part, new part]", duck_sql.INSERT_PART, new_part),
+        ("UPDATE_PART by id RETURNING id [put_part, a part this Store wrote: flush/state change]",
+         duck_sql.UPDATE_PART, lambda: ["text", ids.utcnow(), payload, pid]),
+        ("UPDATE_MESSAGE [update_message]", duck_sql.UPDATE_MESSAGE,
+         lambda: [ids.utcnow(), *mrow, mid]),
+        ("REFRESH_SESSION_TOTALS [update_message]", duck_sql.REFRESH_SESSION_TOTALS,
+         lambda: [ids.utcnow(), big_sid, big_sid]),
+        ("old upsert of a part, new row, max(seq) subquery [the Store before]", OLD_UPSERT_PART,
+         lambda: [ids.new_id("part")[0], big_sid, mid, mid, "text", now, now, payload]),
+        ("old upsert of a part, existing row [the Store before]", OLD_UPSERT_PART,
          lambda: [pid, big_sid, mid, mid, "text", now, ids.utcnow(), payload]),
-        ("UPDATE part SET time_updated, data WHERE id = ?",
-         "UPDATE part SET time_updated = ?, data = ? WHERE id = ?", lambda: [ids.utcnow(), payload, pid]),
-        ("REFRESH session totals [as Store]", duck_sql.REFRESH_SESSION_TOTALS, lambda: [ids.utcnow(), big_sid, big_sid]),
-        ("SELECT session_id FROM message WHERE id = ? [put_part's check]", "SELECT session_id FROM message WHERE id = ?",
-         lambda: [mid]),
-        ("SELECT count(*) FROM session WHERE id = ? [append_message's check]",
-         "SELECT count(*) FROM session WHERE id = ?", lambda: [big_sid]),
-        ("UPDATE session totals incrementally (+= this message)",
+        ("UPDATE session totals incrementally (+= this message) [alternative to REFRESH]",
          "UPDATE session SET message_count = message_count + 1, tokens_input = tokens_input + ?, tokens_output ="
          " tokens_output + ?, cost = cost + ?, time_updated = ? WHERE id = ?",
          lambda: [100, 10, 0.001, ids.utcnow(), big_sid]),
@@ -1502,9 +1442,9 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
         ms = one(stmt, params)
         lines.append(f"    {ms:7.2f} ms  {name}")
     con.execute("SET fsync_mode = 'NONE'")
-    ms = one(cases[5][1], cases[5][2])
-    lines.append(f"    {ms:7.2f} ms  INSERT part, plain, with SET fsync_mode='NONE' (unsafe: an OS crash can "
-                 "corrupt the file; shows what the fsync of each commit costs)")
+    ms = one(duck_sql.INSERT_PART, new_part)
+    lines.append(f"    {ms:7.2f} ms  INSERT_PART with SET fsync_mode='NONE' (unsafe: an OS crash can corrupt the "
+                 "file; shows what the fsync of each commit costs)")
     con.execute("SET fsync_mode = 'STANDARD'")
     scans = []
     for what, q, p in (("max(seq) by message_id", "SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?", [mid]),
@@ -1522,10 +1462,12 @@ def file_sizes(res: Results, duck: Path, lite: Path, counts: dict, variants: dic
     dsize = dir_size(duck, duck.with_name(duck.name + ".wal"))
     lsize = dir_size(lite, lite.with_name(lite.name + "-wal"), lite.with_name(lite.name + "-shm"))
     ratio = dsize / lsize
-    res.add(f"5 file size {counts['session']:,} / {counts['message']:,} / {counts['part']:,}",
+    con = duckdb.connect(str(duck), read_only=True)
+    own = secondary_indexes(con)  # what the real migrations left
+    res.add(f"5 file size {counts['session']:,} / {counts['message']:,} / {counts['part']:,} "
+            f"(DuckDB {describe_indexes(list(own))})",
             f"{dsize / 2**20:,.0f} MiB", f"{lsize / 2**20:,.0f} MiB",
             f"<= 60% of SQLite ({ratio:.0%})", ratio <= 0.60)
-    con = duckdb.connect(str(duck), read_only=True)
     comp = con.execute(
         "SELECT column_name, compression, count(*) AS segments FROM pragma_storage_info('part')"
         " WHERE column_name = 'data' AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY segments DESC").fetchall()
@@ -1541,12 +1483,14 @@ def file_sizes(res: Results, duck: Path, lite: Path, counts: dict, variants: dic
         idx = None
     lcon.close()
     res.notes.append(
-        f"size: JSON payload bytes (message+part data) {payload / 2**20:,.0f} MiB; DuckDB part.data compression "
+        f"size: DuckDB secondary indexes (from the migrations): {', '.join(own) or 'none'}; "
+        f"JSON payload bytes (message+part data) {payload / 2**20:,.0f} MiB; DuckDB part.data compression "
         f"{', '.join(f'{c} x{n}' for _, c, n in comp)}; DuckDB blocks {blocks[0]:,} x {blocks[1]:,} B, free {blocks[2]:,}"
         + (f"; SQLite indexes {idx / 2**20:,.0f} MiB" if idx else ""))
     for name, v in (variants or {}).items():
-        res.notes.append(f"layout '{name}': {v['bytes'] / 2**20:,.0f} MiB ({v['bytes'] / lsize:.0%} of SQLite); "
-                         + ", ".join(f"{k} {x:.1f} ms" for k, x in v.items() if k != "bytes"))
+        timings = ", ".join(f"{k} {x:.1f} ms" for k, x in v.items() if k != "bytes")
+        res.notes.append(f"layout '{name}': {v['bytes'] / 2**20:,.0f} MiB ({v['bytes'] / lsize:.0%} of SQLite)"
+                         + (f"; {timings}" if timings else ""))
 
 
 # =====================================================================================================
@@ -1603,15 +1547,12 @@ def main() -> None:
         print("reads on the big stores ...", flush=True)
         read_profiles = bench_reads(res, duck, lite, big_sid)
         print("turns on a fresh store ...", flush=True)
-        small_profiles = bench_turns(res, "fresh", work / "small.duckdb", work / "small-patched.duckdb",
-                                     work / "small.sqlite", corpus, args.turns)
+        small_profiles = bench_turns(res, "fresh", work / "small.duckdb", work / "small.sqlite", corpus, args.turns)
         print("turns on the big store ...", flush=True)
-        patched = work / "patched.duckdb"
-        shutil.copy(cache / "buddy.duckdb", patched)
-        big_profiles = bench_turns(res, "big", duck, patched, lite, corpus, args.turns)
+        big_profiles = bench_turns(res, "big", duck, lite, corpus, args.turns)
         if not args.no_paced:
             print("paced turns on the big store (real time) ...", flush=True)
-            bench_paced(res, duck, patched, corpus)
+            bench_paced(res, duck, corpus)
         print("statement costs ...", flush=True)
         stmt_big = bench_statements(duck, big_sid)
         s = Store(work / "small.duckdb", notebook=NOTEBOOK)
@@ -1619,9 +1560,10 @@ def main() -> None:
         s.close()
         stmt_small = bench_statements(work / "small.duckdb", small_sid)
         print("layouts ...", flush=True)
-        layouts = {"as Store (PK + 3 indexes)": duck}
-        for label, fname in (("PK only", "layout-pk.duckdb"), ("PK only + zstd data", "layout-pk-zstd.duckdb"),
-                             ("PK only + raw data", "layout-pk-raw.duckdb")):
+        with duckdb.connect(str(duck), read_only=True) as con:
+            own = list(secondary_indexes(con))
+        layouts = {f"Store ({describe_indexes(own)})": duck}
+        for fname, label in KEEP_LAYOUTS.values():
             if (cache / fname).exists():
                 shutil.copy(cache / fname, work / fname)
                 layouts[label] = work / fname
@@ -1645,8 +1587,8 @@ def main() -> None:
     print()
     print("DuckDB time per turn by statement (ms per turn; calls per turn):")
     for label, profiles in (("fresh store", small_profiles), ("big store", big_profiles)):
-        for mode in ("warm, Store, naive", "warm, Store, grouped", "after release, Store, grouped",
-                     "warm, PatchedStore, grouped", "after release, PatchedStore, grouped"):
+        for mode in ("warm, Store, naive", "warm, Store, grouped", "after release, Store, naive",
+                     "after release, Store, grouped"):
             prof = profiles[mode]
             total = sum(prof.t.values()) * MS / args.turns
             items = sorted(prof.t.items(), key=lambda kv: -kv[1])

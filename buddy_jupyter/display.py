@@ -59,7 +59,8 @@ def code_of(text: str) -> str:
 class LiveAnswer:
     """Streams one turn's answer into the cell output."""
 
-    def __init__(self, store: Store, session_id: str, *, fmt: str = "markdown", interval: float = 0.1):
+    def __init__(self, store: Store, session_id: str, *, message_id: str | None = None, fmt: str = "markdown",
+                 interval: float = 0.1):
         from IPython.display import display
 
         self.store = store
@@ -68,7 +69,7 @@ class LiveAnswer:
         self.interval = interval
         self.updates = 0
         """Display updates made (the benchmark checks the rate)."""
-        self._message_id: str | None = None
+        self._message_id = message_id
         self._kinds: dict[str, str] = {}
         self._text: list[str] = []
         self._status: list[str] = []

@@ -133,7 +133,10 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
                                cell_id=question.cell_id, execution_count=question.execution_count)
     request = ModelRequest(prompt=question.text, system=system, history=history, tools=tools)
 
-    live = LiveAnswer(store, session.id, fmt=question.fmt, interval=kb.config.display_interval) if show else None
+    live = None
+    if show:
+        live = LiveAnswer(store, session.id, message_id=turn.assistant.id, fmt=question.fmt,
+                          interval=kb.config.display_interval)
     cancel = kb.begin_answer()
     try:
         result = turn.run(user, request, cancel)

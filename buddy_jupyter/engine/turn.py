@@ -86,21 +86,21 @@ class Turn:
         parts: list[Part] = [TextPart(id=self._part_id(), session_id=self.session_id, message_id=mid, text=question)]
         if context:
             parts.append(SnapshotPart(id=self._part_id(), session_id=self.session_id, message_id=mid, snapshot=context))
-        with self.store.transaction():
+        aid, created = ids.new_id("message")
+        self.assistant = AssistantMessage(
+            id=aid, session_id=self.session_id, time_created=created, parent_id=mid,
+            model_id=self.runner.model_id, provider_id=self.runner.provider_id, owner=owner_tag(),
+        )
+        with self.store.transaction():  # the question and the (empty) answer: one commit
             self.store.append_message(user, parts)
             session = self.store.get_session(self.session_id)
             if not session.title:
                 self.store.set_title(self.session_id, title_from(question))
+            self.store.append_message(self.assistant)
         return user
 
     def run(self, user: UserMessage, request: ModelRequest, cancel: threading.Event) -> TurnResult:
         started = time.monotonic()
-        aid, created = ids.new_id("message")
-        self.assistant = AssistantMessage(
-            id=aid, session_id=self.session_id, time_created=created, parent_id=user.id,
-            model_id=self.runner.model_id, provider_id=self.runner.provider_id, owner=owner_tag(),
-        )
-        self.store.append_message(self.assistant)
         self.store.set_status(self.session_id, "busy")
         error: ModelError | None = None
         unexpected: Exception | None = None

@@ -7,19 +7,22 @@ SELECT_SESSIONS = (
     " message_count, tokens_input, tokens_output, cost FROM session"
 )
 
-SESSION_EXISTS = "SELECT count(*) FROM session WHERE id = ?"
+# Whether a session exists, and the seq of its last message.
+SESSION_SLOT = (
+    "SELECT (SELECT count(*) FROM session WHERE id = ?), "
+    "(SELECT coalesce(max(seq), 0) FROM message WHERE session_id = ?)"
+)
 
 INSERT_SESSION = (
     "INSERT INTO session (id, project_id, parent_id, title, time_created, time_updated) VALUES (?, ?, ?, ?, ?, ?)"
 )
 
-# seq: the message's position in its session, taken in the inserting transaction.
+# seq: the message's position in its session (ordering is by time_created first; seq breaks ties).
 INSERT_MESSAGE = """
 INSERT INTO message (id, session_id, seq, role, time_created, time_updated, time_completed, model_id,
     provider_id, tokens_input, tokens_output, tokens_reasoning, tokens_cache_read, tokens_cache_write,
     cost, finish, error_name, data)
-VALUES (?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message WHERE session_id = ?), ?, ?, ?, ?, ?,
-    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 UPDATE_MESSAGE = """

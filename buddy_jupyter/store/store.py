@@ -49,18 +49,19 @@ class _WriteCache:
     """Ids this store wrote, so that hot writes need no lookups."""
 
     def __init__(self) -> None:
-        self.sessions: set[str] = set()
+        self.message_seq: dict[str, int] = {}
+        """session id -> the seq of its last message."""
         self.parts: set[str] = set()
         self.part_seq: dict[str, tuple[str, int]] = {}
         """message id -> (its session, the seq of its last part)."""
 
     def merge(self, other: "_WriteCache") -> None:
-        self.sessions |= other.sessions
+        self.message_seq.update(other.message_seq)
         self.parts |= other.parts
         self.part_seq.update(other.part_seq)
 
     def forget_session(self, session_id: str) -> None:
-        self.sessions.discard(session_id)
+        self.message_seq.pop(session_id, None)
         for message_id in [m for m, (s, _) in self.part_seq.items() if s == session_id]:
             del self.part_seq[message_id]
 
@@ -316,6 +317,7 @@ class Store:
                 time_updated=created, parent_id=parent_id,
             )
             con.execute(sql.INSERT_SESSION, [sid, session.project_id, parent_id, title, created, created])
+            self._tx.written.message_seq[sid] = 0  # a new session: its first message needs no lookup
             self._emit("session.created", sid, session)
         return session
 
@@ -433,12 +435,15 @@ class Store:
                 raise InvalidInput(f"part {part.id!r} belongs to another message than {message.id!r}")
         payloads = [(part, _dump_part(part)) for part in checked]
         with self.transaction() as con:
-            if not self._knows_session(message.session_id):
-                if not con.execute(sql.SESSION_EXISTS, [message.session_id]).fetchall()[0][0]:
+            seq = self._last_message_seq(message.session_id)
+            if seq is None:
+                exists, seq = con.execute(sql.SESSION_SLOT, [message.session_id, message.session_id]).fetchall()[0]
+                if not exists:
                     raise NotFound(f"no session {message.session_id!r} in {self.path.name}")
-                self._tx.written.sessions.add(message.session_id)
-            con.execute(sql.INSERT_MESSAGE, [message.id, message.session_id, message.session_id, message.role,
+            seq += 1
+            con.execute(sql.INSERT_MESSAGE, [message.id, message.session_id, seq, message.role,
                                              message.time_created, message.time_created, *_message_columns(message), data])
+            self._tx.written.message_seq[message.session_id] = seq
             self._tx.written.part_seq[message.id] = (message.session_id, 0)
             for part, payload in payloads:
                 self._write_part(con, part, payload)
@@ -470,9 +475,12 @@ class Store:
 
     append_part = update_part = put_part
 
-    def _knows_session(self, session_id: str) -> bool:
+    def _last_message_seq(self, session_id: str) -> int | None:
+        """The seq of the session's last message, when this store wrote the session's messages."""
         pending = getattr(self._tx, "written", None)
-        return session_id in self._written.sessions or (pending is not None and session_id in pending.sessions)
+        if pending is not None and session_id in pending.message_seq:
+            return pending.message_seq[session_id]
+        return self._written.message_seq.get(session_id)
 
     def _write_part(self, con: "duckdb.DuckDBPyConnection", part: Part, payload: str) -> None:
         """One row per part: UPDATE a part this store wrote, else INSERT it at the next seq.

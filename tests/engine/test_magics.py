@@ -210,3 +210,24 @@ def test_load_ext_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_answer_streams_into_one_display_throttled(shell, model, monkeypatch):
+    import time
+
+    published = []
+    original = shell.display_pub.publish
+
+    def record(data, *args, **kwargs):
+        published.append((data.get("text/markdown", ""), kwargs.get("update", False)))
+        return original(data, *args, **kwargs)
+
+    monkeypatch.setattr(shell.display_pub, "publish", record)
+    pause = lambda: time.sleep(0.15)  # noqa: E731
+    model.answer(StepStart(), "one ", pause, "two ", pause, "three ", pause, "four", StepFinish())
+    assert run(shell, "%buddy -m script:x count slowly").success
+    updates = [text for text, update in published if update]
+    assert len(updates) >= 3  # streamed, not only the final answer
+    assert any("▌" in text for text in updates)  # a partial answer was shown
+    assert "one two three four" in updates[-1] and "scripted" in updates[-1]  # final answer with its footer
+    assert len(published) - len(updates) == 1  # one display, updated in place
