@@ -7,6 +7,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Jupyter refuses to run as root unless told (containers and CI machines run as root).
+AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export BUDDY_MODEL ?= offline
 
 .PHONY: install chromium lab test demo bench clean
@@ -24,7 +26,7 @@ chromium:
 		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks \
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(AS_ROOT) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 test: install chromium

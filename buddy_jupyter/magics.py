@@ -166,7 +166,10 @@ class BuddyMagics(Magics):
         if result.error is not None:
             raise UsageError(f"{result.error.name}: {result.error.message} (recorded in session {result.session_id})")
         if result.interrupted:
-            raise KeyboardInterrupt(f"answer stopped; the partial answer is kept in session {result.session_id}")
+            kept = f"the partial answer is kept in session {result.session_id}"
+            if result.by_keyboard:
+                raise KeyboardInterrupt(f"answer stopped; {kept}")
+            raise UsageError(f"answer stopped from the sidebar; {kept}")
         if options.format == "code":
             from .display import code_of
 

@@ -40,6 +40,8 @@ class TurnResult:
     elapsed: float
     error: ModelError | None = None
     interrupted: bool = False
+    by_keyboard: bool = False
+    """The kernel was interrupted (the stop button of the notebook), not the sidebar's Stop."""
 
 
 def history_for_model(store: Store, session_id: str, limit: int) -> tuple[HistoryMessage, ...]:
@@ -104,7 +106,7 @@ class Turn:
         self.store.set_status(self.session_id, "busy")
         error: ModelError | None = None
         unexpected: Exception | None = None
-        interrupted = False
+        interrupted = by_keyboard = False
         events = self.runner.stream(request, cancel)
         try:
             for event in events:
@@ -114,7 +116,7 @@ class Turn:
                     break
         except KeyboardInterrupt:
             cancel.set()
-            interrupted = True
+            interrupted = by_keyboard = True
         except ModelError as failure:
             error = failure
         except Exception as failure:  # recorded on the message, then raised: never a silent half-answer
@@ -130,7 +132,7 @@ class Turn:
         if unexpected is not None:
             raise unexpected
         return TurnResult(self.session_id, user, final, "".join(self._text), time.monotonic() - started,
-                          error=error, interrupted=interrupted and error is None)
+                          error=error, interrupted=interrupted and error is None, by_keyboard=by_keyboard)
 
     # -- events to parts -------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 The server gets its own root, settings, workspaces, config and runtime folders
 (nothing of the developer's is read), a random token, no news or update checks,
-and ``BUDDY_MODEL=offline``. It is started with ``rfc3987_syntax`` blocked (see
+and ``BUDDY_MODEL=offline`` (a test module's ``lab_env`` fixture adds to or changes
+that environment). It is started with ``rfc3987_syntax`` blocked (see
 FIELD-NOTES: the nbformat import trap), which halves its start-up.
 Chromium is Debian's (/usr/bin/chromium), driven by Playwright; never
 ``playwright install``.
@@ -60,7 +61,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def lab(tmp_path):
+def lab_env() -> dict[str, str]:
+    """More environment for the server and its kernels; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def lab(tmp_path, lab_env):
     root = tmp_path / "root"
     root.mkdir()
     port, token = _free_port(), secrets.token_hex(16)
@@ -68,6 +75,7 @@ def lab(tmp_path):
     env.update(BUDDY_MODEL="offline", JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), IPYTHONDIR=str(tmp_path / "ipython"),
                PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    env.update(lab_env)
     settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)  # no "Would you like to get notified about Jupyter news?" toast
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))

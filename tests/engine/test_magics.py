@@ -110,7 +110,7 @@ def test_stop_from_another_thread_cancels(shell, model):
     kb = kernel_buddy(shell)
     model.answer(StepStart(), "one ", lambda: kb.cancel_answer(), "two")
     result = run(shell, "%buddy -m script:x stop me")
-    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert isinstance(result.error_in_exec, UsageError) and "answer stopped" in str(result.error_in_exec)
     assert messages(shell)[1].text == "one "
 
 
