@@ -922,12 +922,12 @@ def p90(xs: Sequence[float]) -> float:
 
 
 _LABELS = {
-    duck_sql.INSERT_MESSAGE: "INSERT message (seq = max(seq)+1 subquery)",
+    duck_sql.INSERT_MESSAGE: "INSERT message (seq given)",
     duck_sql.INSERT_PART: "INSERT part (seq from memory)",
     duck_sql.UPDATE_PART: "UPDATE part by id (a part this Store wrote)",
     duck_sql.PART_SLOT: "PART_SLOT (session, max(seq), exists) of a message",
     duck_sql.COUNT_NEW_MESSAGE: "COUNT new message (session.message_count + 1)",
-    duck_sql.SESSION_EXISTS: "SESSION_EXISTS check",
+    duck_sql.SESSION_SLOT: "SESSION_SLOT check (exists, last seq)",
     duck_sql.UPDATE_MESSAGE: "UPDATE message",
     duck_sql.REFRESH_SESSION_TOTALS: "REFRESH session totals (count/sum over message)",
     duck_sql.INSERT_SESSION: "INSERT session",
@@ -1367,6 +1367,13 @@ def bench_reads(res: Results, duck_path: Path, lite_path: Path, big_sid: str, n_
 
 
 # The part upsert the Store ran before its current write path (kept here to compare; the Store no longer has it).
+OLD_INSERT_MESSAGE = """
+INSERT INTO message (id, session_id, seq, role, time_created, time_updated, time_completed, model_id,
+    provider_id, tokens_input, tokens_output, tokens_reasoning, tokens_cache_read, tokens_cache_write,
+    cost, finish, error_name, data)
+VALUES (?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message WHERE session_id = ?), ?, ?, ?, ?, ?,
+    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
 OLD_UPSERT_PART = """
 INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)
 VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?), ?, ?, ?, ?)
@@ -1412,11 +1419,10 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
     lines = []
     cases = [
         ("empty transaction (BEGIN; COMMIT)", "SELECT 1", lambda: []),
-        ("SESSION_EXISTS [append_message, first message of a session per Store]", duck_sql.SESSION_EXISTS,
-         lambda: [big_sid]),
-        ("INSERT_MESSAGE, seq via max(seq) subquery [append_message]", duck_sql.INSERT_MESSAGE, new_msg),
-        ("INSERT message, seq given [alternative]", duck_sql.INSERT_MESSAGE.replace(
-            "(SELECT coalesce(max(seq), 0) + 1 FROM message WHERE session_id = ?)", "?"),
+        ("SESSION_SLOT [append_message, a session this Store did not write]", duck_sql.SESSION_SLOT,
+         lambda: [big_sid, big_sid]),
+        ("INSERT message, seq via max(seq) subquery [the old form]", OLD_INSERT_MESSAGE, new_msg),
+        ("INSERT_MESSAGE, seq from memory [append_message]", duck_sql.INSERT_MESSAGE,
          lambda: (lambda p: p[:2] + [1] + p[3:])(new_msg())),
         ("COUNT_NEW_MESSAGE (message_count + 1) [append_message]", duck_sql.COUNT_NEW_MESSAGE,
          lambda: [ids.utcnow(), big_sid]),

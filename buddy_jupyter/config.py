@@ -40,6 +40,8 @@ class Buddy(Configurable):
     history_limit = Int(40, help="Most earlier messages of the session sent to the model.").tag(config=True)
     activity = Bool(True, help="Record each cell execution's time, duration and outcome (no code, no "
                     "output) so that time spent covers working in the notebook.").tag(config=True)
+    model_topics = Bool(True, help="With a real model, ask it once per session to name the session's "
+                        "topics (one extra short request).").tag(config=True)
     idle_threshold = Float(300.0, help="Seconds of inactivity that end a study session in time-spent "
                            "analytics.").tag(config=True)
     display_interval = Float(0.1, help="Seconds between display updates of a streaming answer.").tag(config=True)

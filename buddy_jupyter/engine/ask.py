@@ -87,14 +87,28 @@ def _real_model_extras(kb: "KernelBuddy", runner: ModelRunner) -> tuple[str, tup
     return profile, tools
 
 
-def _tag_topics(store, session_id: str) -> None:
-    """Keep the session's automatic topics current (the learner's own topics are never replaced)."""
-    from ..analytics.topics import auto_tag_session
+def _tag_topics(kb: "KernelBuddy", runner: ModelRunner, question: str, result: TurnResult) -> None:
+    """Keep the session's topics current: from the vocabulary after every answer, and named by a real
+    model once per session. The learner's own topics are never replaced."""
+    from ..analytics.topics import VOCABULARY, auto_tag_session
     from ..errors import BuddyError
+    from ..store import records
 
+    store, session_id = kb.store, result.session_id
     try:
         auto_tag_session(store, session_id)
-    except BuddyError as error:  # tagging is a convenience: it must not fail an answer that was stored
+        if (runner.provider_id == "offline" or not kb.config.model_topics or result.error or result.interrupted
+                or not result.text):
+            return
+        with store.connection() as con:
+            named = con.execute("SELECT count(*) FROM session_topic WHERE session_id = ? AND source = 'model'",
+                                [session_id]).fetchall()[0][0]
+        if not named:
+            from .tagging import topics_from_model
+
+            topics = topics_from_model(runner, question, result.text, list(VOCABULARY))
+            records.set_topics(store, session_id, topics, "model")
+    except (BuddyError, ModelError) as error:  # a convenience: it must not fail an answer already stored
         log.warning("could not tag topics of %s: %s", session_id, error)
 
 
@@ -146,9 +160,9 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
         raise
     finally:
         kb.end_answer()
-    _tag_topics(store, session.id)
     answer = Answer(result.text, session_id=session.id, message_id=result.assistant.id,
                     footer=footer(result.assistant, result.elapsed), fmt=question.fmt)
     if live is not None:
         live.finish(answer)
+    _tag_topics(kb, runner, question.text, result)  # after the answer is on screen
     return result, answer

@@ -50,12 +50,6 @@ FROM message m WHERE m.id = ?
 
 COUNT_NEW_MESSAGE = "UPDATE session SET message_count = message_count + 1, time_updated = ? WHERE id = ?"
 
-UPSERT_PART = """
-INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)
-VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?), ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET type = excluded.type, time_updated = excluded.time_updated, data = excluded.data
-"""
-
 REFRESH_SESSION_TOTALS = """
 UPDATE session SET
     message_count = t.n, tokens_input = t.tin, tokens_output = t.tout, cost = t.cost, time_updated = ?

@@ -25,6 +25,7 @@ def server(monkeypatch):
 def real_shell(shell, server):
     shell.run_cell(f"%config Buddy.base_url = '{server.url}/v1'")
     shell.run_cell("%config Buddy.model = 'openai:gpt-test'")
+    shell.run_cell("%config Buddy.model_topics = False")  # each test scripts exactly its requests
     kb = kernel_buddy(shell)
     yield shell
     kb.close_runner()
@@ -105,3 +106,18 @@ def test_unknown_model_is_a_usage_error_and_stores_nothing(shell):
     result = shell.run_cell("%buddy -m nosuch:model hi")
     assert isinstance(result.error_in_exec, UsageError)
     assert kernel_buddy(shell).store.count_sessions() == 0
+
+
+def test_the_model_names_the_topics_once_per_session(real_shell, server):
+    real_shell.run_cell("%config Buddy.model_topics = True")
+    server.push(Reply(text=["Use merge with how='left'."], usage=usage(30, 8)),
+                Reply(text=["Pandas: merge/join, data cleaning"], usage=usage(20, 5)),
+                Reply(text=["Indicator shows matches."], usage=usage(40, 6)))
+    assert real_shell.run_cell("%buddy why does my merge drop rows?").success
+    assert real_shell.run_cell("%buddy and the indicator?").success
+    assert len(server.requests) == 3  # one naming request, for the first answer only
+    assert "Prefer these names" in server.requests[1]["messages"][0]["content"]
+    kb = kernel_buddy(real_shell)
+    with kb.store.connection() as con:
+        rows = con.execute("SELECT topic, source FROM session_topic WHERE source = 'model' ORDER BY topic").fetchall()
+    assert rows == [("data cleaning", "model"), ("pandas: merge/join", "model")]
