@@ -19,6 +19,7 @@ def shell(tmp_path, monkeypatch):
 
     kb = kernel_buddy(sh)
     kb.config.idle_release = 0.2
+    kb.config.model_topics = False  # scripted models answer exactly the questions a test asks
     yield sh
     sh.run_cell("%unload_ext buddy_jupyter", store_history=False)
     InteractiveShell.clear_instance()
