@@ -529,8 +529,8 @@ class Store:
             if not rows:
                 raise NotFound(f"no message {message_id!r}")
             parts = con.execute(sql.SELECT_PART_JSON + " WHERE message_id = ? ORDER BY seq, id", [message_id]).fetchall()
-        info = MessageAdapter.validate_json(rows[0][0])
-        return MessageWithParts(info=info, parts=_load_parts(row[0] for row in parts))
+        info = MessageAdapter.validate_json(_message_json(rows[0]))
+        return MessageWithParts(info=info, parts=_load_parts(map(_part_json, parts)))
 
     def get_messages(self, session_id: str) -> list[MessageWithParts]:
         """A session's messages in order, each with its parts in order."""
@@ -543,9 +543,9 @@ class Store:
             parts = con.execute(
                 sql.SELECT_PART_JSON + " WHERE session_id = ? ORDER BY time_created, seq, id", [session_id]
             ).fetchall()
-        infos = _MessageList.validate_json(_json_array(row[0] for row in messages))
+        infos = _MessageList.validate_json(_json_array(map(_message_json, messages)))
         by_message: dict[str, list[Part]] = {info.id: [] for info in infos}
-        for part in _load_parts(row[0] for row in parts):
+        for part in _load_parts(map(_part_json, parts)):
             by_message.setdefault(part.message_id, []).append(part)
         return [MessageWithParts.model_construct(info=info, parts=by_message[info.id]) for info in infos]
 
@@ -555,8 +555,8 @@ class Store:
         """Mark answers left running by a process that is gone as aborted."""
         rows = con.execute(sql.SELECT_MESSAGE_JSON + " WHERE role = 'assistant' AND time_completed IS NULL").fetchall()
         recovered = []
-        for (payload,) in rows:
-            message = MessageAdapter.validate_json(payload)
+        for row in rows:
+            message = MessageAdapter.validate_json(_message_json(row))
             if _owner_alive(getattr(message, "owner", None)):
                 continue
             recovered.append(self._mark_interrupted(con, message))
@@ -569,7 +569,7 @@ class Store:
         from ..schema.parts import ToolErrored, TimeSpan
 
         parts = PartListAdapter.validate_json(_json_array(
-            row[0] for row in con.execute(sql.SELECT_PART_JSON + " WHERE message_id = ? ORDER BY seq, id", [message.id]).fetchall()
+            map(_part_json, con.execute(sql.SELECT_PART_JSON + " WHERE message_id = ? ORDER BY seq, id", [message.id]).fetchall())
         ))
         last = con.execute("SELECT max(time_updated) FROM part WHERE message_id = ?", [message.id]).fetchall()[0][0]
         ended = last or message.time_created
@@ -725,6 +725,17 @@ def _load_parts(payloads: Iterable[str]) -> list[Part]:
                     raise  # a known type that does not validate is a real error
                 log.warning("skipping a part of unknown type %r (written by a newer buddy_jupyter)", kind)
         return loaded
+
+
+def _message_json(row: Sequence[str]) -> str:
+    """A message's JSON with its keys put back (ids are plain ASCII: no escaping needed)."""
+    mid, sid, data = row
+    return f'{{"id":"{mid}","session_id":"{sid}",{data[1:]}'
+
+
+def _part_json(row: Sequence[str]) -> str:
+    pid, sid, mid, data = row
+    return f'{{"id":"{pid}","session_id":"{sid}","message_id":"{mid}",{data[1:]}'
 
 
 def _json_array(payloads: Iterable[str]) -> str:
