@@ -193,7 +193,10 @@ class BuddyMagics(Magics):
         """The cell before this one (what the learner was working on), or this cell's other lines."""
         history = self.shell.user_ns.get("In") or []
         current = history[-1] if history else ""
-        own_lines = [l for l in current.splitlines() if "buddy" not in l]
+        if current.lstrip().startswith("%%buddy"):  # the body is the question itself
+            return history[-2] if len(history) >= 2 else ""
+        own_lines = [l for l in current.splitlines()
+                     if not l.lstrip().startswith(("%buddy", "%%buddy", "get_ipython().run_line_magic('buddy'"))]
         if any(l.strip() for l in own_lines):
             return "\n".join(own_lines)
         return history[-2] if len(history) >= 2 else ""
