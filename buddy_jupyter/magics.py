@@ -191,7 +191,7 @@ class BuddyMagics(Magics):
 
     def _previous_cell(self) -> str:
         """The cell before this one (what the learner was working on), or this cell's other lines."""
-        history = self.shell.user_ns.get("In") or []
+        history = getattr(self.shell.history_manager, "input_hist_raw", None) or []  # as typed
         current = history[-1] if history else ""
         if current.lstrip().startswith("%%buddy"):  # the body is the question itself
             return history[-2] if len(history) >= 2 else ""

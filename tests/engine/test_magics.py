@@ -231,3 +231,12 @@ def test_the_answer_streams_into_one_display_throttled(shell, model, monkeypatch
     assert any("▌" in text for text in updates)  # a partial answer was shown
     assert "one two three four" in updates[-1] and "scripted" in updates[-1]  # final answer with its footer
     assert len(published) - len(updates) == 1  # one display, updated in place
+
+
+def test_context_cell_is_the_cell_before_the_question(shell, model):
+    shell.run_cell("total = sum([1, 2, 3])", store_history=True)
+    shell.run_cell("%%buddy -m script:x\nwhy is total 6?", store_history=True)
+    shell.run_cell("y = total * 2\n%buddy -m script:x what is y?", store_history=True)
+    first, second = (r.system for r in model.requests)
+    assert "total = sum([1, 2, 3])" in first and "why is total" not in first.split("## The cell")[1]
+    assert "y = total * 2" in second.split("## The cell")[1] and "%buddy" not in second.split("## The cell")[1]
