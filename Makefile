@@ -21,9 +21,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
 chromium:
-	@command -v chromium >/dev/null 2>&1 || $(SUDO) apt-get install -y chromium \
-		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+	@command -v chromium >/dev/null 2>&1 || $(APT) install -y chromium \
+		|| ($(APT) update && $(APT) install -y chromium)
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(AS_ROOT) \
