@@ -144,7 +144,12 @@ class Turn:
             self._stream("text", event.text)
         elif isinstance(event, ReasoningDelta):
             self._stream("reasoning", event.text)
-        elif isinstance(event, StepStart):
+        else:
+            with self.store.transaction():  # ending the open part and starting the next: one commit
+                self._apply_step(event)
+
+    def _apply_step(self, event: ModelEvent) -> None:
+        if isinstance(event, StepStart):
             self._close_stream()
             self.store.put_part(StepStartPart(id=self._part_id(), session_id=self.session_id, message_id=self.assistant.id))
         elif isinstance(event, ToolCall):
