@@ -54,6 +54,24 @@ def write_notebook(path: Path, sources: list[str]) -> None:
     path.write_text(json.dumps(notebook, indent=1))
 
 
+def open_notebook(page, url: str):
+    """Open a notebook and wait until its kernel is really idle (FIELD-NOTES: the status bar too)."""
+    page.goto(url)
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
+    notebook.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+    return notebook
+
+
+def run_cells(page, notebook, count: int) -> None:
+    """Shift+Enter through the first ``count`` cells, each until its prompt shows its number."""
+    cells = notebook.locator(".jp-Cell")
+    cells.first.locator(".jp-InputArea-editor").click()
+    for n in range(1, count + 1):
+        page.keyboard.press("Shift+Enter")
+        cells.nth(n - 1).locator(".jp-InputPrompt", has_text=f"[{n}]:").wait_for()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, write_notebook
+from tests.browser.conftest import ARTIFACTS, open_notebook, run_cells, write_notebook
 
 QUESTION = "What is a list comprehension?"
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "sidebar.png"
@@ -38,16 +38,9 @@ def sidebar_cell() -> str:
 def test_history_sidebar_in_jupyterlab(lab, page):
     started = time.monotonic()
     write_notebook(lab.root / "lesson.ipynb", ["%load_ext buddy_jupyter", f"%buddy {QUESTION}", sidebar_cell()])
-    page.goto(lab.tree("lesson.ipynb"))
-    notebook = page.locator(".jp-NotebookPanel:visible")
-    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
-    notebook.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
-
+    notebook = open_notebook(page, lab.tree("lesson.ipynb"))
+    run_cells(page, notebook, 3)
     cells = notebook.locator(".jp-Cell")
-    cells.first.locator(".jp-InputArea-editor").click()
-    for n in (1, 2, 3):
-        page.keyboard.press("Shift+Enter")
-        cells.nth(n - 1).locator(".jp-InputPrompt", has_text=f"[{n}]:").wait_for()
     answer = cells.nth(1).locator(".jp-OutputArea-output").first.inner_text()
     first_line = next(line for line in answer.splitlines() if line.strip())[:60]
     assert first_line

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, write_notebook
+from tests.browser.conftest import ARTIFACTS, open_notebook, run_cells, write_notebook
 from tests.fake_openai import Endless, FakeOpenAI
 
 QUESTION = "tell me an endless story"
@@ -58,16 +58,9 @@ def test_stop_button_stops_a_running_answer(lab, page, model):
         socket.on("framesent", sent)
 
     page.on("websocket", watch)
-    page.goto(lab.tree("stop.ipynb"))
-    notebook = page.locator(".jp-NotebookPanel:visible")
-    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
-    notebook.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
-
+    notebook = open_notebook(page, lab.tree("stop.ipynb"))
+    run_cells(page, notebook, 2)
     cells = notebook.locator(".jp-Cell")
-    cells.first.locator(".jp-InputArea-editor").click()
-    for n in (1, 2):
-        page.keyboard.press("Shift+Enter")
-        cells.nth(n - 1).locator(".jp-InputPrompt", has_text=f"[{n}]:").wait_for()
     sidebar = page.locator("#jp-right-stack .buddy-sidebar:visible")
     sidebar.wait_for()
 
