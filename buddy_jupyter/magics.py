@@ -249,6 +249,14 @@ def question_mark_transformer(lines: list[str]) -> list[str]:
     return out
 
 
+def complete_subcommand(shell, event) -> list[str]:
+    """Tab after ``%buddy `` offers the subcommands (a question needs no completion)."""
+    words = event.line.split()
+    if len(words) > 2 or (len(words) == 2 and event.line.endswith(" ")):
+        return []
+    return sorted(SUBCOMMANDS)
+
+
 def register(shell) -> None:
     if id(shell) in _KERNEL_BUDDIES:
         return
@@ -258,6 +266,7 @@ def register(shell) -> None:
     shell.configurables.append(config)
     shell.register_magics(BuddyMagics(shell, kb))
     shell.input_transformers_cleanup.append(question_mark_transformer)
+    shell.set_hook("complete_command", complete_subcommand, str_key="%buddy")
     from .analytics.activity import ActivityRecorder
 
     kb.activity = ActivityRecorder(kb)
@@ -275,6 +284,9 @@ def unregister(shell) -> None:
         from .sidebar import close_sidebar
 
         close_sidebar(kb)
+    completers = getattr(shell, "strdispatchers", {}).get("complete_command")
+    if completers is not None:
+        completers.strs.pop("%buddy", None)
     if question_mark_transformer in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(question_mark_transformer)
     for kind in ("line", "cell"):

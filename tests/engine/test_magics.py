@@ -240,3 +240,17 @@ def test_context_cell_is_the_cell_before_the_question(shell, model):
     first, second = (r.system for r in model.requests)
     assert "total = sum([1, 2, 3])" in first and "why is total" not in first.split("## The cell")[1]
     assert "y = total * 2" in second.split("## The cell")[1] and "%buddy" not in second.split("## The cell")[1]
+
+
+def test_tab_completes_subcommands(shell):
+    from IPython.core.completer import provisionalcompleter
+
+    def offered(line):
+        with provisionalcompleter():
+            return {c.text for c in shell.Completer.completions(line, len(line))}
+
+    assert "sessions" in offered("%buddy ses")
+    assert {"history", "sidebar", "sql", "export"} <= offered("%buddy ")
+    shell.run_cell("%unload_ext buddy_jupyter")
+    assert "sessions" not in offered("%buddy ses")
+    shell.run_cell("%load_ext buddy_jupyter")
