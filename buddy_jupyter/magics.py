@@ -196,7 +196,7 @@ class BuddyMagics(Magics):
         if current.lstrip().startswith("%%buddy"):  # the body is the question itself
             return history[-2] if len(history) >= 2 else ""
         own_lines = [l for l in current.splitlines()
-                     if not l.lstrip().startswith(("%buddy", "%%buddy", "get_ipython().run_line_magic('buddy'"))]
+                     if not l.lstrip().startswith("%buddy")]
         if any(l.strip() for l in own_lines):
             return "\n".join(own_lines)
         return history[-2] if len(history) >= 2 else ""

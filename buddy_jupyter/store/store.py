@@ -116,6 +116,8 @@ class Store:
         self.status: dict[str, str] = {}
         """Runtime-only busy/idle state per session (never stored)."""
         self.read_only_reason: str | None = "opened read-only" if read_only else None
+        self._newer = False
+        """The file records migrations this version does not know (set at first open)."""
         self._lease = Lease(
             self.path,
             read_only=read_only,
@@ -178,6 +180,7 @@ class Store:
                 warnings.warn(notice, StoreWarning, stacklevel=4)
             except _NewerStore:
                 self._lease.read_only = True
+                self._newer = True
                 self.read_only_reason = (
                     f"the store {self.path} was written by a newer buddy_jupyter; it is open read-only "
                     "(upgrade buddy_jupyter to write to it)"
@@ -244,7 +247,7 @@ class Store:
         if not self._first_open_done:
             self._open_first_time()
         if self._lease.read_only:
-            error = StoreTooNew if "newer" in (self.read_only_reason or "") else StoreError
+            error = StoreTooNew if self._newer else StoreError
             raise error(self.read_only_reason or f"the store {self.path} is read-only")
         with self._lease.connection() as con:
             con.execute("BEGIN TRANSACTION")
@@ -372,13 +375,10 @@ class Store:
         """Hide a session from lists (never deletes anything); ``archived=False`` brings it back."""
         return self._update_session(session_id, "time_archived = ?", [ids.utcnow() if archived else None])
 
-    def touch_session(self, session_id: str) -> Session:
-        return self._update_session(session_id, "", [])
-
     def _update_session(self, session_id: str, assignment: str, params: list[Any]) -> Session:
         _known_id(session_id, "session")
         now = ids.utcnow()
-        sets = (assignment + ", " if assignment else "") + "time_updated = ?"
+        sets = assignment + ", time_updated = ?"
         with self.transaction() as con:
             found = con.execute(f"UPDATE session SET {sets} WHERE id = ? RETURNING id", [*params, now, session_id]).fetchall()
             if not found:
