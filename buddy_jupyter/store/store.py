@@ -66,6 +66,25 @@ class _WriteCache:
             del self.part_seq[message_id]
 
 
+class _SessionTotals:
+    """What a transaction adds to its sessions' totals, written once per session at commit."""
+
+    def __init__(self) -> None:
+        self.added: dict[str, list[float]] = {}
+        """session id -> [new messages, input tokens, output tokens, cost]."""
+
+    def add(self, session_id: str, messages: int, usage: tuple[int, int, float]) -> None:
+        row = self.added.setdefault(session_id, [0, 0, 0, 0.0])
+        row[0] += messages
+        for i, value in enumerate(usage, start=1):
+            row[i] += value
+
+    def write(self, con: "duckdb.DuckDBPyConnection") -> None:
+        now = ids.utcnow()
+        for session_id, (messages, tokens_in, tokens_out, cost) in self.added.items():
+            con.execute(sql.ADD_TO_SESSION, [messages, tokens_in, tokens_out, cost, now, session_id])
+
+
 class StoreWarning(UserWarning):
     """Something the learner should know about their store (e.g. a file moved aside)."""
 
@@ -252,8 +271,10 @@ class Store:
         with self._lease.connection() as con:
             con.execute("BEGIN TRANSACTION")
             self._tx.con, self._tx.events, self._tx.written = con, [], _WriteCache()
+            self._tx.totals = _SessionTotals()
             try:
                 yield con
+                self._tx.totals.write(con)
                 con.execute("COMMIT")
                 self._written.merge(self._tx.written)
             except BaseException:
@@ -261,6 +282,7 @@ class Store:
                 raise
             finally:
                 events, self._tx.con, self._tx.events, self._tx.written = self._tx.events, None, None, None
+                self._tx.totals = None
         for event in events:
             self.events.publish(event)
 
@@ -380,7 +402,7 @@ class Store:
         now = ids.utcnow()
         sets = assignment + ", time_updated = ?"
         with self.transaction() as con:
-            found = con.execute(f"UPDATE session SET {sets} WHERE id = ? RETURNING id", [*params, now, session_id]).fetchall()
+            found = con.execute(f"UPDATE session SET {sets} WHERE id = ?", [*params, now, session_id]).fetchone()[0]
             if not found:
                 raise NotFound(f"no session {session_id!r} in {self.path.name}")
             session = self.get_session(session_id)
@@ -391,7 +413,7 @@ class Store:
         """Delete a session with all its messages and parts."""
         _known_id(session_id, "session")
         with self.transaction() as con:
-            found = con.execute("DELETE FROM session WHERE id = ? RETURNING id", [session_id]).fetchall()
+            found = con.execute("DELETE FROM session WHERE id = ?", [session_id]).fetchone()[0]
             if not found:
                 raise NotFound(f"no session {session_id!r} in {self.path.name}")
             con.execute("DELETE FROM part WHERE session_id = ?", [session_id])
@@ -447,10 +469,8 @@ class Store:
             self._tx.written.part_seq[message.id] = (message.session_id, 0)
             for part, payload in payloads:
                 self._write_part(con, part, payload)
-            if isinstance(message, AssistantMessage) and (message.tokens.input or message.tokens.output or message.cost):
-                self._refresh_session(con, message.session_id)  # e.g. a fork copies finished answers
-            else:
-                con.execute(sql.COUNT_NEW_MESSAGE, [ids.utcnow(), message.session_id])
+            usage = _usage(message)
+            self._tx.totals.add(message.session_id, 1, usage)
             self._emit("message.updated", message.session_id, message)
             for part, _ in payloads:
                 self._emit("part.updated", part.session_id, part)
@@ -459,10 +479,12 @@ class Store:
         message = _with_owner(MessageAdapter.validate_python(message))
         data = _dump_message(message)
         with self.transaction() as con:
-            found = con.execute(sql.UPDATE_MESSAGE, [ids.utcnow(), *_message_columns(message), data, message.id]).fetchall()
-            if not found:
+            before = con.execute(sql.MESSAGE_USAGE, [message.id]).fetchone()  # as stored, whoever wrote it
+            if before is None:
                 raise NotFound(f"no message {message.id!r}")
-            self._refresh_session(con, message.session_id)
+            con.execute(sql.UPDATE_MESSAGE, [ids.utcnow(), *_message_columns(message), data, message.id])
+            usage = _usage(message)
+            self._tx.totals.add(message.session_id, 0, (usage[0] - before[0], usage[1] - before[1], usage[2] - before[2]))
             self._emit("message.updated", message.session_id, message)
 
     def put_part(self, part: Part) -> None:
@@ -493,7 +515,7 @@ class Store:
         committed = self._written
         now = ids.utcnow()
         if part.id in pending.parts or part.id in committed.parts:
-            if con.execute(sql.UPDATE_PART, [part.type, now, payload, part.id]).fetchall():
+            if con.execute(sql.UPDATE_PART, [part.type, now, payload, part.id]).fetchone()[0]:
                 return
         known = pending.part_seq.get(part.message_id) or committed.part_seq.get(part.message_id)
         if known is None:
@@ -693,6 +715,13 @@ def _with_owner(message: Message) -> Message:
         if message.time_completed is not None and message.owner is not None:
             return message.model_copy(update={"owner": None})
     return message
+
+
+def _usage(message: Message) -> tuple[int, int, float]:
+    """What a message adds to its session's token and cost totals."""
+    if isinstance(message, UserMessage):
+        return (0, 0, 0.0)
+    return (message.tokens.input or 0, message.tokens.output or 0, message.cost or 0.0)
 
 
 def _message_columns(message: Message) -> list[Any]:

@@ -213,6 +213,30 @@ def test_session_running_totals(store):
     assert store.list_sessions()[0] == totals
 
 
+def test_session_totals_add_up_across_stores_and_rewrites(store, store_path):
+    """Totals are added at commit, from the usage as stored before each rewrite (whoever wrote
+    it): they always equal the sums over the session's messages."""
+    session = store.create_session()
+    user, _ = question(store, session.id)
+    reply = answer(store, user, complete=False)
+    other = Store(store_path, idle_release=0)  # a second kernel finishing the answer: it never wrote it
+    other.update_message(reply.model_copy(update={"tokens": Tokens(input=11, output=4), "cost": 0.125,
+                                                  "time_completed": ids.utcnow(), "finish": "stop"}))
+    other.close()
+    with store.transaction():  # several changes in one transaction: one addition at commit
+        user2, _ = question(store, session.id)
+        reply2 = answer(store, user2, complete=False)
+        for n in range(1, 4):  # usage rewritten as it grows: only the last one counts
+            store.update_message(reply2.model_copy(update={"tokens": Tokens(input=10 * n, output=n), "cost": 0.25 * n}))
+    store.update_message(reply.model_copy(update={"tokens": Tokens(input=1, output=1), "cost": 0.0,
+                                                  "time_completed": ids.utcnow(), "finish": "stop"}))
+    totals = store.get_session(session.id)
+    with store.connection() as con:
+        expected = con.execute("SELECT count(*), sum(tokens_input), sum(tokens_output), sum(cost) FROM message"
+                               " WHERE session_id = ?", [session.id]).fetchall()[0]
+    assert (totals.message_count, totals.tokens_input, totals.tokens_output, totals.cost) == expected == (4, 31, 4, 0.75)
+
+
 def test_writes_into_a_missing_session_or_message_are_refused(store, store_path):
     """A part or message whose session is gone (deleted meanwhile) must not leave orphan rows."""
     session = store.create_session()
