@@ -792,11 +792,11 @@ def bench_layouts(files: dict[str, Path], big_sid: str, reps: int = 25) -> list[
 M001_INDEXES = {"message_by_session": "CREATE INDEX message_by_session ON message (session_id, time_created, id)",
                 "part_by_session": "CREATE INDEX part_by_session ON part (session_id, time_created, id)",
                 "part_by_message": "CREATE INDEX part_by_message ON part (message_id, id)"}
-PK_ONLY = "primary keys only (no secondary indexes)"
+PK_ONLY = "m004's layout: a primary key on every table, data compressed"
 WITH_M001 = "primary keys + m001's 3 secondary indexes"
 # variant -> (file kept for the layout timings, its column label there); a variant equal to the Store's own
 # layout is not built (the Store's file stands for it)
-KEEP_LAYOUTS = {PK_ONLY: ("layout-pk.duckdb", "PK only"),
+KEEP_LAYOUTS = {PK_ONLY: ("layout-pk.duckdb", "m004: PK, compressed"),
                 WITH_M001: ("layout-m001.duckdb", "PK + m001's 3 indexes"),
                 "primary keys only + data JSON USING COMPRESSION zstd": ("layout-pk-zstd.duckdb", "PK only + zstd data"),
                 "primary keys only + data JSON USING COMPRESSION uncompressed": ("layout-pk-raw.duckdb",
@@ -810,8 +810,18 @@ def secondary_indexes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         " AND table_name IN ('session', 'message', 'part') AND NOT is_primary ORDER BY index_name").fetchall())
 
 
-def describe_indexes(names: Sequence[str]) -> str:
-    return "PK only" if not names else f"PK + {len(names)} {'index' if len(names) == 1 else 'indexes'}"
+def describe_layout(con: duckdb.DuckDBPyConnection) -> str:
+    """The Store's own layout in a few words: which tables have a primary key, how part.data is stored."""
+    keyed = [t for (t,) in con.execute(
+        "SELECT DISTINCT table_name FROM duckdb_constraints() WHERE database_name = current_database()"
+        " AND constraint_type = 'PRIMARY KEY' AND table_name IN ('session', 'message', 'part') ORDER BY 1").fetchall()]
+    ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = current_database()"
+                      " AND table_name = 'part'").fetchall()[0][0]
+    found = re.search(r"USING COMPRESSION (\w+)", ddl)
+    data = found.group(1).lower() if found else "compressed"
+    extra = secondary_indexes(con)
+    return (f"PK on {'/'.join(keyed) or 'none'}" + (f" + {len(extra)} indexes" if extra else "")
+            + f", part.data {data}")
 
 
 def size_variants(duck_path: Path, folder: Path) -> dict[str, dict[str, float]]:
@@ -832,21 +842,21 @@ def size_variants(duck_path: Path, folder: Path) -> dict[str, dict[str, float]]:
     }
     src = duckdb.connect(str(duck_path), read_only=True)
     own = secondary_indexes(src)  # whatever the real migrations left
+    own_ddl = dict(src.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database()"
+                               " AND table_name IN ('session', 'message', 'part')").fetchall())
+    own_layout = describe_layout(src)
     src.close()
-    layouts: dict[str, tuple[bool, str, list[str]]] = {
-        f"same tables and indexes as Store ({describe_indexes(list(own))}), rebuilt": (False, "", list(own.values())),
+    # name -> (the Store's own CREATE TABLEs?, no primary keys?, data compression, indexes)
+    layouts: dict[str, tuple[bool, bool, str, list[str]]] = {
+        f"the Store's own layout ({own_layout}), rebuilt": (True, False, "", list(own.values())),
+        PK_ONLY: (False, False, "", []),
+        WITH_M001: (False, False, "", list(M001_INDEXES.values())),
+        "no indexes at all": (False, True, "", []),
+        "primary keys only + data JSON USING COMPRESSION zstd": (False, False, "zstd", []),
+        "primary keys only + data JSON USING COMPRESSION uncompressed": (False, False, "uncompressed", []),
     }
-    if own:
-        layouts[PK_ONLY] = (False, "", [])
-    if set(own) != set(M001_INDEXES):
-        layouts[WITH_M001] = (False, "", list(M001_INDEXES.values()))
-    layouts.update({
-        "no indexes at all": (True, "", []),
-        "primary keys only + data JSON USING COMPRESSION zstd": (False, "zstd", []),
-        "primary keys only + data JSON USING COMPRESSION uncompressed": (False, "uncompressed", []),
-    })
     out: dict[str, dict[str, float]] = {}
-    for name, (no_pk, compression, indexes) in layouts.items():
+    for name, (as_store, no_pk, compression, indexes) in layouts.items():
         path = folder / "variant.duckdb"
         for f in (path, path.with_name(path.name + ".wal")):
             if f.exists():
@@ -858,7 +868,7 @@ def size_variants(duck_path: Path, folder: Path) -> dict[str, dict[str, float]]:
                 cols = cols.replace(" PRIMARY KEY", "")
             if compression:
                 cols = cols.replace("data JSON", f"data JSON USING COMPRESSION {compression}")
-            con.execute(f"CREATE TABLE {table} ({cols})")
+            con.execute(own_ddl[table] if as_store else f"CREATE TABLE {table} ({cols})")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table}")
         for statement in indexes:
             con.execute(statement)
@@ -926,7 +936,8 @@ _LABELS = {
     duck_sql.INSERT_PART: "INSERT part (seq from memory)",
     duck_sql.UPDATE_PART: "UPDATE part by id (a part this Store wrote)",
     duck_sql.PART_SLOT: "PART_SLOT (session, max(seq), exists) of a message",
-    duck_sql.COUNT_NEW_MESSAGE: "COUNT new message (session.message_count + 1)",
+    duck_sql.ADD_TO_SESSION: "ADD to session totals at commit (count, tokens, cost)",
+    duck_sql.MESSAGE_USAGE: "MESSAGE_USAGE (usage as stored, before an update)",
     duck_sql.SESSION_SLOT: "SESSION_SLOT check (exists, last seq)",
     duck_sql.UPDATE_MESSAGE: "UPDATE message",
     duck_sql.REFRESH_SESSION_TOTALS: "REFRESH session totals (count/sum over message)",
@@ -1366,18 +1377,13 @@ def bench_reads(res: Results, duck_path: Path, lite_path: Path, big_sid: str, n_
     return profiles
 
 
-# The part upsert the Store ran before its current write path (kept here to compare; the Store no longer has it).
+# The message insert the Store ran before its current write path (kept here to compare; the Store no longer has it).
 OLD_INSERT_MESSAGE = """
 INSERT INTO message (id, session_id, seq, role, time_created, time_updated, time_completed, model_id,
     provider_id, tokens_input, tokens_output, tokens_reasoning, tokens_cache_read, tokens_cache_write,
     cost, finish, error_name, data)
 VALUES (?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message WHERE session_id = ?), ?, ?, ?, ?, ?,
     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-OLD_UPSERT_PART = """
-INSERT INTO part (id, session_id, message_id, seq, type, time_created, time_updated, data)
-VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?), ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET type = excluded.type, time_updated = excluded.time_updated, data = excluded.data
 """
 
 
@@ -1424,25 +1430,20 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
         ("INSERT message, seq via max(seq) subquery [the old form]", OLD_INSERT_MESSAGE, new_msg),
         ("INSERT_MESSAGE, seq from memory [append_message]", duck_sql.INSERT_MESSAGE,
          lambda: (lambda p: p[:2] + [1] + p[3:])(new_msg())),
-        ("COUNT_NEW_MESSAGE (message_count + 1) [append_message]", duck_sql.COUNT_NEW_MESSAGE,
-         lambda: [ids.utcnow(), big_sid]),
+        ("ADD_TO_SESSION (message_count, tokens, cost +=) [at commit]", duck_sql.ADD_TO_SESSION,
+         lambda: [1, 100, 10, 0.001, ids.utcnow(), big_sid]),
+        ("MESSAGE_USAGE [update_message]", duck_sql.MESSAGE_USAGE, lambda: [mid]),
         ("PART_SLOT (session, max(seq), exists) [put_part, a message this Store did not write]",
          duck_sql.PART_SLOT, lambda: [mid, pid, mid]),
         ("INSERT_PART, seq from memory [put_part, new part]", duck_sql.INSERT_PART, new_part),
-        ("UPDATE_PART by id RETURNING id [put_part, a part this Store wrote: flush/state change]",
+        ("UPDATE_PART by id [put_part, a part this Store wrote: flush/state change]",
          duck_sql.UPDATE_PART, lambda: ["text", ids.utcnow(), payload, pid]),
         ("UPDATE_MESSAGE [update_message]", duck_sql.UPDATE_MESSAGE,
          lambda: [ids.utcnow(), *mrow, mid]),
-        ("REFRESH_SESSION_TOTALS [update_message]", duck_sql.REFRESH_SESSION_TOTALS,
+        ("REFRESH_SESSION_TOTALS [crash recovery]", duck_sql.REFRESH_SESSION_TOTALS,
          lambda: [ids.utcnow(), big_sid, big_sid]),
-        ("old upsert of a part, new row, max(seq) subquery [the Store before]", OLD_UPSERT_PART,
-         lambda: [ids.new_id("part")[0], big_sid, mid, mid, "text", now, now, payload]),
-        ("old upsert of a part, existing row [the Store before]", OLD_UPSERT_PART,
-         lambda: [pid, big_sid, mid, mid, "text", now, ids.utcnow(), payload]),
-        ("UPDATE session totals incrementally (+= this message) [alternative to REFRESH]",
-         "UPDATE session SET message_count = message_count + 1, tokens_input = tokens_input + ?, tokens_output ="
-         " tokens_output + ?, cost = cost + ?, time_updated = ? WHERE id = ?",
-         lambda: [100, 10, 0.001, ids.utcnow(), big_sid]),
+        ("UPDATE_PART by id RETURNING id [the Store before]", duck_sql.UPDATE_PART + " RETURNING id",
+         lambda: ["text", ids.utcnow(), payload, pid]),
     ]
     for name, stmt, params in cases:
         ms = one(stmt, params)
@@ -1454,7 +1455,7 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
     con.execute("SET fsync_mode = 'STANDARD'")
     scans = []
     for what, q, p in (("max(seq) by message_id", "SELECT coalesce(max(seq), 0) + 1 FROM part WHERE message_id = ?", [mid]),
-                       ("part by primary key", "SELECT data FROM part WHERE id = ?", [pid]),
+                       ("part by id", "SELECT data FROM part WHERE id = ?", [pid]),
                        ("message by session_id", "SELECT id FROM message WHERE session_id = ?", [big_sid])):
         plan = " ".join(str(r[-1]) for r in con.execute("EXPLAIN " + q, p).fetchall())
         found = re.findall(r"Type:\s*([A-Za-z ]+?Scan)", plan)
@@ -1471,7 +1472,7 @@ def file_sizes(res: Results, duck: Path, lite: Path, counts: dict, variants: dic
     con = duckdb.connect(str(duck), read_only=True)
     own = secondary_indexes(con)  # what the real migrations left
     res.add(f"5 file size {counts['session']:,} / {counts['message']:,} / {counts['part']:,} "
-            f"(DuckDB {describe_indexes(list(own))})",
+            f"(DuckDB {describe_layout(con)})",
             f"{dsize / 2**20:,.0f} MiB", f"{lsize / 2**20:,.0f} MiB",
             f"<= 60% of SQLite ({ratio:.0%})", ratio <= 0.60)
     comp = con.execute(
@@ -1566,9 +1567,7 @@ def main() -> None:
         s.close()
         stmt_small = bench_statements(work / "small.duckdb", small_sid)
         print("layouts ...", flush=True)
-        with duckdb.connect(str(duck), read_only=True) as con:
-            own = list(secondary_indexes(con))
-        layouts = {f"Store ({describe_indexes(own)})": duck}
+        layouts = {"Store (its own layout)": duck}
         for fname, label in KEEP_LAYOUTS.values():
             if (cache / fname).exists():
                 shutil.copy(cache / fname, work / fname)

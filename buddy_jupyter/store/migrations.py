@@ -264,3 +264,37 @@ def m004_drop_unused_indexes(con: "duckdb.DuckDBPyConnection") -> None:
         "DROP INDEX IF EXISTS message_by_session; DROP INDEX IF EXISTS part_by_session; "
         "DROP INDEX IF EXISTS part_by_message;"
     )
+
+
+@migration
+def m005_part_rows_for_fast_session_reads(con: "duckdb.DuckDBPyConnection") -> None:
+    """Store ``part.data`` uncompressed, and drop the primary key of ``part``.
+
+    A long session's parts are spread across the table (they interleave with every other
+    session's); DuckDB decodes whole compressed vectors to read them, so loading a
+    500-message session from a 1M-part store spent 20-30 ms decoding other sessions' JSON.
+    Uncompressed, that read takes about 6 ms. The primary key's index took the room
+    back (about 60 MiB at 1M parts): part ids stay unique by construction (minted from one
+    monotonic clock with random bits; a part is inserted only by the process that writes its
+    message, and the Store looks for an existing row whenever it did not write the message).
+    Figures: bench/bench_store.py. DuckDB 2.0 cannot alter a column's compression or drop a
+    key, so the table is copied in its physical order, dropped and renamed.
+    """
+    con.execute(
+        """
+        CREATE TABLE part_m005 (
+            id VARCHAR NOT NULL,
+            session_id VARCHAR NOT NULL,
+            message_id VARCHAR NOT NULL,
+            seq INTEGER NOT NULL,
+            type VARCHAR NOT NULL,
+            time_created TIMESTAMP NOT NULL,
+            time_updated TIMESTAMP NOT NULL,
+            data JSON NOT NULL USING COMPRESSION uncompressed
+        );
+        INSERT INTO part_m005
+            SELECT id, session_id, message_id, seq, type, time_created, time_updated, data FROM part ORDER BY rowid;
+        DROP TABLE part;
+        ALTER TABLE part_m005 RENAME TO part;
+        """
+    )

@@ -176,6 +176,28 @@ def test_every_older_schema_migrates_with_its_data(upto, store_path, fresh_schem
     store.close()
 
 
+def test_part_rows_are_stored_for_fast_session_reads(store, store_path):
+    """m005's layout, which the load figure of bench/bench_store.py depends on: part.data is
+    stored uncompressed, and part has no primary key (its index would take the room back)."""
+    session = store.create_session("x")
+    mid, created = ids.new_id("message")
+    store.append_message(UserMessage(id=mid, session_id=session.id, time_created=created))
+    with store.connection() as con:
+        con.execute("CHECKPOINT")
+        compression = con.execute("SELECT DISTINCT compression FROM pragma_storage_info('part')"
+                                  " WHERE column_name = 'data' AND segment_type <> 'VALIDITY'").fetchall()
+        keys = con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+                           " AND table_name IN ('session', 'message', 'part') ORDER BY 1").fetchall()
+    assert compression in ([], [("Uncompressed",)])  # no part yet: no segment
+    assert keys == [("message",), ("session",)]
+    from buddy_jupyter.schema.parts import TextPart
+    store.put_part(TextPart(id=ids.new_id("part")[0], session_id=session.id, message_id=mid, text="t " * 5000))
+    with store.connection() as con:
+        con.execute("CHECKPOINT")
+        assert con.execute("SELECT DISTINCT compression FROM pragma_storage_info('part')"
+                           " WHERE column_name = 'data' AND segment_type <> 'VALIDITY'").fetchall() == [("Uncompressed",)]
+
+
 def test_a_failing_migration_leaves_the_store_as_it_was(store_path, monkeypatch):
     """All pending migrations run in one transaction: one failure, and none of them happened."""
     store_path.parent.mkdir(parents=True)
