@@ -95,9 +95,7 @@ class Turn:
         )
         with self.store.transaction():  # the question and the (empty) answer: one commit
             self.store.append_message(user, parts)
-            session = self.store.get_session(self.session_id)
-            if not session.title:
-                self.store.set_title(self.session_id, title_from(question))
+            self.store.title_if_untitled(self.session_id, title_from(question))
             self.store.append_message(self.assistant)
         return user
 

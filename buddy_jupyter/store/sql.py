@@ -58,7 +58,21 @@ UPDATE session SET message_count = message_count + ?, tokens_input = tokens_inpu
 WHERE id = ?
 """
 
-MESSAGE_USAGE = "SELECT coalesce(tokens_input, 0), coalesce(tokens_output, 0), coalesce(cost, 0) FROM message WHERE id = ?"
+# Before a message is rewritten: move its session's totals from the usage as stored (whoever
+# wrote it) to the new one (parameters: new input tokens, output tokens, cost; now; message id).
+SHIFT_SESSION_USAGE = """
+UPDATE session SET tokens_input = session.tokens_input + ? - m.tokens_input,
+    tokens_output = session.tokens_output + ? - m.tokens_output, cost = session.cost + ? - m.cost, time_updated = ?
+FROM (
+    SELECT session_id, coalesce(tokens_input, 0) AS tokens_input, coalesce(tokens_output, 0) AS tokens_output,
+           coalesce(cost, 0) AS cost
+    FROM message WHERE id = ?
+) AS m
+WHERE session.id = m.session_id
+"""
+
+# The first question names an untitled session; a title already there stays.
+TITLE_IF_UNTITLED = "UPDATE session SET title = ?, time_updated = ? WHERE id = ? AND title = ''"
 
 REFRESH_SESSION_TOTALS = """
 UPDATE session SET

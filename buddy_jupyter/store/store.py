@@ -54,14 +54,18 @@ class _WriteCache:
         self.parts: set[str] = set()
         self.part_seq: dict[str, tuple[str, int]] = {}
         """message id -> (its session, the seq of its last part)."""
+        self.titled: set[str] = set()
+        """Sessions known to have a title (``title_if_untitled`` has nothing to do)."""
 
     def merge(self, other: "_WriteCache") -> None:
         self.message_seq.update(other.message_seq)
         self.parts |= other.parts
         self.part_seq.update(other.part_seq)
+        self.titled |= other.titled
 
     def forget_session(self, session_id: str) -> None:
         self.message_seq.pop(session_id, None)
+        self.titled.discard(session_id)
         for message_id in [m for m, (s, _) in self.part_seq.items() if s == session_id]:
             del self.part_seq[message_id]
 
@@ -391,7 +395,23 @@ class Store:
 
     def set_title(self, session_id: str, title: str) -> Session:
         _check_text(title, "title")
+        self._written.titled.discard(session_id)
         return self._update_session(session_id, "title = ?", [title])
+
+    def title_if_untitled(self, session_id: str, title: str) -> bool:
+        """Give an untitled session ``title``; a session with a title keeps it. True if it changed.
+
+        Every question asks this, so a session seen titled needs no statement again."""
+        _check_text(title, "title")
+        _known_id(session_id, "session")
+        if session_id in self._written.titled or not title:
+            return False
+        with self.transaction() as con:
+            changed = con.execute(sql.TITLE_IF_UNTITLED, [title, ids.utcnow(), session_id]).fetchone()[0]
+            if changed:
+                self._emit("session.updated", session_id, self.get_session(session_id))
+            self._tx.written.titled.add(session_id)
+        return bool(changed)
 
     def archive_session(self, session_id: str, archived: bool = True) -> Session:
         """Hide a session from lists (never deletes anything); ``archived=False`` brings it back."""
@@ -479,12 +499,10 @@ class Store:
         message = _with_owner(MessageAdapter.validate_python(message))
         data = _dump_message(message)
         with self.transaction() as con:
-            before = con.execute(sql.MESSAGE_USAGE, [message.id]).fetchone()  # as stored, whoever wrote it
-            if before is None:
-                raise NotFound(f"no message {message.id!r}")
-            con.execute(sql.UPDATE_MESSAGE, [ids.utcnow(), *_message_columns(message), data, message.id])
-            usage = _usage(message)
-            self._tx.totals.add(message.session_id, 0, (usage[0] - before[0], usage[1] - before[1], usage[2] - before[2]))
+            now = ids.utcnow()
+            con.execute(sql.SHIFT_SESSION_USAGE, [*_usage(message), now, message.id])
+            if not con.execute(sql.UPDATE_MESSAGE, [now, *_message_columns(message), data, message.id]).fetchone()[0]:
+                raise NotFound(f"no message {message.id!r}")  # the rollback undoes the shift
             self._emit("message.updated", message.session_id, message)
 
     def put_part(self, part: Part) -> None:
