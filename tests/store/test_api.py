@@ -213,6 +213,22 @@ def test_session_running_totals(store):
     assert store.list_sessions()[0] == totals
 
 
+def test_title_if_untitled_names_a_session_once(store, store_path):
+    session = store.create_session()
+    seen = []
+    store.events.subscribe(lambda e: seen.append(e) if e.kind == "session.updated" else None)
+    assert store.title_if_untitled(session.id, "Why does merge drop rows?") is True
+    assert store.title_if_untitled(session.id, "A later question") is False
+    assert store.get_session(session.id).title == "Why does merge drop rows?"
+    assert [e.data.title for e in seen] == ["Why does merge drop rows?"]
+    other = Store(store_path, idle_release=0)  # another kernel: reads the title, leaves it
+    assert other.title_if_untitled(session.id, "Another") is False
+    other.close()
+    store.set_title(session.id, "")  # cleared by the learner: the next question names it again
+    assert store.title_if_untitled(session.id, "Next question") is True
+    assert store.get_session(session.id).title == "Next question"
+
+
 def test_session_totals_add_up_across_stores_and_rewrites(store, store_path):
     """Totals are added at commit, from the usage as stored before each rewrite (whoever wrote
     it): they always equal the sums over the session's messages."""
