@@ -142,6 +142,8 @@ class Turn:
             self._stream("text", event.text)
         elif isinstance(event, ReasoningDelta):
             self._stream("reasoning", event.text)
+        elif self._open is None:
+            self._apply_step(event)  # one write: the store commits it on its own
         else:
             with self.store.transaction():  # ending the open part and starting the next: one commit
                 self._apply_step(event)

@@ -248,12 +248,14 @@ class Store:
         and no more blocks are missing at the end than the free list can account for (index and
         metadata blocks have no pragma of their own)."""
         block_size, total_blocks, free_blocks = con.execute(sql.BLOCKS).fetchall()[0]
+        size = self.path.stat().st_size
+        present = max(0, size - sql.FILE_HEADERS_BYTES) // block_size
+        if present >= total_blocks:
+            return  # every block is there: neither check can fail (skips 30 ms of metadata at 1M parts)
         last = -1
         for (table,) in con.execute(sql.TABLES).fetchall():
             block = con.execute(sql.LAST_BLOCK, [table]).fetchall()[0][0]
             last = max(last, -1 if block is None else block)
-        size = self.path.stat().st_size
-        present = max(0, size - sql.FILE_HEADERS_BYTES) // block_size
         if present <= last or total_blocks - present > free_blocks:
             raise StoreCorrupt(f"the file is cut short: {size} bytes hold {present} of its {total_blocks} "
                                f"blocks ({free_blocks} free), and its tables use block {last}")
@@ -263,6 +265,19 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator["duckdb.DuckDBPyConnection"]:
         """Group writes into one transaction; events go out after the commit."""
+        with self._writing(single=False) as con:
+            yield con
+
+    @contextmanager
+    def _single_write(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+        """For a verb that changes data with one statement at most (reads aside): outside a
+        transaction, DuckDB commits that statement on its own, which saves a BEGIN and a
+        COMMIT (about 0.25 ms of each streamed part's writes). Inside one, it joins it."""
+        with self._writing(single=True) as con:
+            yield con
+
+    @contextmanager
+    def _writing(self, single: bool) -> Iterator["duckdb.DuckDBPyConnection"]:
         current = getattr(self._tx, "con", None)
         if current is not None:
             yield current
@@ -273,16 +288,21 @@ class Store:
             error = StoreTooNew if self._newer else StoreError
             raise error(self.read_only_reason or f"the store {self.path} is read-only")
         with self._lease.connection() as con:
-            con.execute("BEGIN TRANSACTION")
+            if not single:
+                con.execute("BEGIN TRANSACTION")
             self._tx.con, self._tx.events, self._tx.written = con, [], _WriteCache()
             self._tx.totals = _SessionTotals()
             try:
                 yield con
-                self._tx.totals.write(con)
-                con.execute("COMMIT")
+                if single:
+                    assert not self._tx.totals.added, "a single write cannot change session totals"
+                else:
+                    self._tx.totals.write(con)
+                    con.execute("COMMIT")
                 self._written.merge(self._tx.written)
             except BaseException:
-                con.execute("ROLLBACK")
+                if not single:
+                    con.execute("ROLLBACK")
                 raise
             finally:
                 events, self._tx.con, self._tx.events, self._tx.written = self._tx.events, None, None, None
@@ -340,7 +360,7 @@ class Store:
     def create_session(self, title: str = "", *, parent_id: str | None = None) -> Session:
         _check_text(title, "title")
         sid, created = ids.new_id("session")
-        with self.transaction() as con:
+        with self._single_write() as con:
             session = Session(
                 id=sid, project_id=self.project.id, title=title, time_created=created,
                 time_updated=created, parent_id=parent_id,
@@ -406,7 +426,7 @@ class Store:
         _known_id(session_id, "session")
         if session_id in self._written.titled or not title:
             return False
-        with self.transaction() as con:
+        with self._single_write() as con:
             changed = con.execute(sql.TITLE_IF_UNTITLED, [title, ids.utcnow(), session_id]).fetchone()[0]
             if changed:
                 self._emit("session.updated", session_id, self.get_session(session_id))
@@ -421,7 +441,7 @@ class Store:
         _known_id(session_id, "session")
         now = ids.utcnow()
         sets = assignment + ", time_updated = ?"
-        with self.transaction() as con:
+        with self._single_write() as con:
             found = con.execute(f"UPDATE session SET {sets} WHERE id = ?", [*params, now, session_id]).fetchone()[0]
             if not found:
                 raise NotFound(f"no session {session_id!r} in {self.path.name}")
@@ -509,7 +529,7 @@ class Store:
         """Insert a part, or update it in place (the store keeps one copy per part)."""
         part = _check_part(part)
         payload = _dump_part(part)
-        with self.transaction() as con:
+        with self._single_write() as con:  # one INSERT or UPDATE, whichever path _write_part takes
             self._write_part(con, part, payload)
             self._emit("part.updated", part.session_id, part)
 
