@@ -1434,7 +1434,7 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
         ("ADD_TO_SESSION (message_count, tokens, cost +=) [at commit]", duck_sql.ADD_TO_SESSION,
          lambda: [1, 100, 10, 0.001, ids.utcnow(), big_sid]),
         ("SHIFT_SESSION_USAGE [update_message]", duck_sql.SHIFT_SESSION_USAGE,
-         lambda: [100, 10, 0.001, ids.utcnow(), mid]),
+         lambda: [mid, big_sid, 100, 10, 0.001, ids.utcnow(), big_sid]),
         ("PART_SLOT (session, max(seq), exists) [put_part, a message this Store did not write]",
          duck_sql.PART_SLOT, lambda: [mid, pid, mid]),
         ("INSERT_PART, seq from memory [put_part, new part]", duck_sql.INSERT_PART, new_part),
