@@ -171,6 +171,9 @@ class Lease:
                     delay = min(delay * 2, RETRY_CAP)
                     continue
                 raise _classify_open_error(self.path, error) from error
+        # DuckDB draws a progress bar (a widget in Jupyter) for a statement that runs over 2 s,
+        # e.g. a migration copying a large table: never for the store's own work.
+        con.execute("SET enable_progress_bar = false")
         self.opens += 1
         self._opened_at = time.monotonic()
         _held.add(self)

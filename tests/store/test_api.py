@@ -338,3 +338,10 @@ def test_a_part_type_from_a_newer_version_is_skipped_not_fatal(store):
     [message] = store.get_messages(session.id)
     assert [p.text for p in message.parts] == ["kept"]
     assert store.get_message(mid).text == "kept"
+
+
+def test_the_store_connection_draws_no_progress_bar(store):
+    """A long statement (a migration copying a big table) must not draw DuckDB's progress bar
+    into the learner's cell."""
+    with store.connection() as con:
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
