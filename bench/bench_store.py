@@ -10,10 +10,12 @@ through the real ``Store`` API (lease, migrations, events), the SQLite side is ~
 project/session/message/part as OpenCode, ``data`` JSON TEXT, WAL + synchronous=NORMAL).
 
 Figures:
-  1. persistence cost of one chat turn (user message + text part, assistant message with 7 parts over two
-     model steps, a streamed reasoning and a 500-token streamed answer through ``StreamingText``, the final
-     message update), warm and after an idle release, naive (one transaction per write) and grouped
-     (writes of the same moment in one ``store.transaction()``); on a fresh store and on the big store;
+  1. persistence cost of one chat turn as the issue names it (user message, assistant message, 6 parts: the
+     question's text and cell snapshot, step-start, a streamed reasoning, a 500-token answer streamed through
+     ``StreamingText``, step-finish; the final message update), warm and after an idle release, naive (one
+     transaction per write) and grouped (writes of the same moment in one ``store.transaction()``); on a
+     fresh store and on the big store; and the same for a heavier turn with a tool call (8 parts over two
+     model steps, the tool pending -> running -> completed);
   2. list the 50 newest of 10,000 sessions;
   3. load one 500-message session with its parts (``get_messages``);
   4. open an existing store (first operation on a fresh ``Store`` object);
@@ -57,8 +59,8 @@ from buddy_jupyter.schema.messages import (  # noqa: E402
     AssistantMessage, MessageAdapter, MessageWithParts, NotebookContext, UserMessage,
 )
 from buddy_jupyter.schema.parts import (  # noqa: E402
-    PartListAdapter, ReasoningPart, StepFinishPart, StepStartPart, TextPart, TimeSpan, Tokens, ToolCompleted,
-    ToolPart, ToolPending, ToolRunning,
+    PartListAdapter, ReasoningPart, SnapshotPart, StepFinishPart, StepStartPart, TextPart, TimeSpan, Tokens,
+    ToolCompleted, ToolPart, ToolPending, ToolRunning,
 )
 from buddy_jupyter.store import Store, StreamingText  # noqa: E402
 from buddy_jupyter.store import migrations  # noqa: E402
@@ -1071,8 +1073,13 @@ def _nothing() -> Iterator[None]:
 
 
 def run_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: list[str], *, grouped: bool,
-             pace: float = 0.0, timer: TurnTimer | None = None) -> int:
-    """Write one turn; returns the number of transactions. ``pace``: seconds per streamed token."""
+             pace: float = 0.0, timer: TurnTimer | None = None, tool: bool = True) -> int:
+    """Write one turn; returns the number of transactions. ``pace``: seconds per streamed token.
+
+    ``tool``: the heavier turn (8 parts over two model steps, a tool call between them); without it, the
+    issue's turn (6 parts: the question's text and cell snapshot, then one model step)."""
+    if not tool:
+        return _run_plain_turn(store, sid, question, reasoning, answer, grouped=grouped, pace=pace, timer=timer)
     tx = store.transaction if grouped else _nothing
     T = timer or (lambda: _nothing())
     n_tx = 0
@@ -1152,6 +1159,67 @@ def run_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: 
     return n_tx
 
 
+def _run_plain_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: list[str], *, grouped: bool,
+                    pace: float, timer: TurnTimer | None) -> int:
+    """The issue's turn: user message, assistant message, 6 parts, a 500-token streamed text."""
+    tx = store.transaction if grouped else _nothing
+    T = timer or (lambda: _nothing())
+    n_tx = 0
+    uid, ut = ids.new_id("message")
+    user = UserMessage(id=uid, session_id=sid, time_created=ut, model="gpt-4o-mini",
+                       context=NotebookContext(cell_id="a1b2c3d4", execution_count=7))
+    user_parts = [TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=uid, text=question),
+                  SnapshotPart(id=ids.new_id("part")[0], session_id=sid, message_id=uid,
+                               snapshot="df = pd.read_csv('sales.csv')\ndf.merge(regions, on='region')")]
+    aid, at = ids.new_id("message")
+    asst = AssistantMessage(id=aid, session_id=sid, time_created=at, parent_id=uid, model_id="gpt-4o-mini",
+                            provider_id="openai", owner=store_mod.owner_tag())
+    with T(), tx():  # the question and the (empty) answer, as the engine stores them
+        if grouped:
+            store.append_message(user, user_parts)
+        else:
+            store.append_message(user)
+            for part in user_parts:
+                store.put_part(part)
+        store.append_message(asst)
+    n_tx += 2 if grouped else 4
+    with T():  # the model request starts
+        store.put_part(StepStartPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
+    n_tx += 1
+    with T():
+        rs = StreamingText(store, ReasoningPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
+    n_tx += 1
+    for d in reasoning:
+        if pace:
+            time.sleep(pace)
+        before = rs.flushes
+        with T():
+            rs.append(d)
+        n_tx += rs.flushes - before
+    with T(), tx():  # reasoning ends, the answer begins
+        rs.finish()
+        st = StreamingText(store, TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
+    n_tx += 1 if grouped else 2
+    for d in answer:
+        if pace:
+            time.sleep(pace)
+        before = st.flushes
+        with T():
+            st.append(d)
+        n_tx += st.flushes - before
+    sf = StepFinishPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, reason="stop",
+                        tokens=Tokens(input=2400, output=len(answer), reasoning=len(reasoning)), cost=0.0007)
+    final = asst.model_copy(update={
+        "time_completed": ids.utcnow(), "finish": "stop", "owner": None, "cost": 0.0007,
+        "tokens": Tokens(input=2400, output=len(answer), reasoning=len(reasoning))})
+    with T(), tx():  # the answer ends: text end + step-finish + message completion
+        st.finish()
+        store.put_part(sf)
+        store.update_message(final)
+    n_tx += 1 if grouped else 3
+    return n_tx
+
+
 # =====================================================================================================
 # The measurements
 # =====================================================================================================
@@ -1213,14 +1281,16 @@ def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corp
                 id(lite): lite.create_session("benchmark conversation")}
         for st in (duck, lite):
             st.events.subscribe(count)
-        variants = [("Store, naive", duck, False), ("Store, grouped", duck, True),
-                    ("SQLite, naive", lite, False), ("SQLite, grouped", lite, True)]
+        variants = [("Store, naive", duck, False, False), ("Store, grouped", duck, True, False),
+                    ("SQLite, naive", lite, False, False), ("SQLite, grouped", lite, True, False),
+                    ("Store, naive, tool", duck, False, True), ("Store, grouped, tool", duck, True, True),
+                    ("SQLite, naive, tool", lite, False, True), ("SQLite, grouped, tool", lite, True, True)]
         times: dict[str, list[float]] = {v[0]: [] for v in variants}
         closes: dict[str, list[float]] = {v[0]: [] for v in variants}
         txs: dict[str, int] = {}
-        profs = {name: Profile() for name, _, _ in variants}
+        profs = {name: Profile() for name, _, _, _ in variants}
         for i in range(n + 2):
-            for name, store, grouped in variants:
+            for name, store, grouped, tool in variants:
                 if isinstance(store, ProfiledStore):
                     store.profile = profs[name] if i >= 2 else Profile()
                 if released:
@@ -1231,19 +1301,24 @@ def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corp
                         store.profile = profs[name] if i >= 2 else Profile()
                 gc.collect()
                 t = time.perf_counter()
-                txs[name] = run_turn(store, sids[id(store)], question, reasoning, answer, grouped=grouped)
+                txs[name] = run_turn(store, sids[id(store)], question, reasoning, answer, grouped=grouped, tool=tool)
                 if i >= 2:
                     times[name].append(time.perf_counter() - t)
         duck.profile = Profile()  # the final close belongs to no turn
         for st in (duck, lite):
             st.close()
-        for name in ("Store, naive", "Store, grouped"):
+        for name in ("Store, naive", "Store, grouped", "Store, naive, tool", "Store, grouped, tool"):
             profiles[f"{phase}, {name}"] = profs[name]
         target = 100.0 if released else 25.0
-        for name, lite_name in (("Store, naive", "SQLite, naive"), ("Store, grouped", "SQLite, grouped")):
+        for name, lite_name in (("Store, naive", "SQLite, naive"), ("Store, grouped", "SQLite, grouped"),
+                                ("Store, naive, tool", "SQLite, naive, tool"),
+                                ("Store, grouped, tool", "SQLite, grouped, tool")):
             d, q = median(times[name]) * MS, median(times[lite_name]) * MS
-            shown = name.split(", ")[1]
-            res.add(f"1 turn {label}, {phase}, {shown} ({txs[name]} tx)", d, q, f"<= {target:g} ms", d <= target)
+            shown = name.split(", ", 1)[1]
+            what = "with a tool, 8 parts" if name.endswith("tool") else "6 parts"
+            shown = shown.replace(", tool", "")
+            res.add(f"1 turn {label}, {phase}, {what}, {shown} ({txs[name]} tx)", d, q, f"<= {target:g} ms",
+                    d <= target)
             note = (f"turn {label}, {phase}, {name}: p90 {p90(times[name]) * MS:.1f} ms ({lite_name} p90 "
                     f"{p90(times[lite_name]) * MS:.1f} ms)")
             if released:
@@ -1594,8 +1669,9 @@ def main() -> None:
     print()
     print("DuckDB time per turn by statement (ms per turn; calls per turn):")
     for label, profiles in (("fresh store", small_profiles), ("big store", big_profiles)):
-        for mode in ("warm, Store, naive", "warm, Store, grouped", "after release, Store, naive",
-                     "after release, Store, grouped"):
+        for mode in ("warm, Store, naive", "warm, Store, grouped", "warm, Store, grouped, tool",
+                     "after release, Store, naive", "after release, Store, grouped",
+                     "after release, Store, grouped, tool"):
             prof = profiles[mode]
             total = sum(prof.t.values()) * MS / args.turns
             items = sorted(prof.t.items(), key=lambda kv: -kv[1])
