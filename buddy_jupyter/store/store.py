@@ -295,7 +295,7 @@ class Store:
             try:
                 yield con
                 if single:
-                    if self._tx.totals.added:  # a verb's bug, not the learner's: never commit half of it
+                    if self._tx.totals.added:  # a bug in a verb (it must use transaction()), caught by the tests
                         raise RuntimeError("a single write changed session totals; use transaction()")
                 else:
                     self._tx.totals.write(con)
