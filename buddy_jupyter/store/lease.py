@@ -120,6 +120,15 @@ class Lease:
             self._depth += 1
             try:
                 yield self._con
+            except Exception as error:
+                damage = _damage_found(error)
+                if damage is None:
+                    raise
+                raise StoreCorrupt(
+                    f"the store {self.path} is damaged ({damage}); nothing was changed. To start a new "
+                    "store, close this notebook's kernels and move the file aside (keep it: the rest of "
+                    "its history may still be readable with DuckDB)"
+                ) from error
             finally:
                 self._depth -= 1
                 now = time.monotonic()
@@ -215,6 +224,22 @@ class Lease:
                 con.close()
             except Exception as error:  # closing must not hide the operation's result
                 log.warning("closing %s failed: %s", self.path, error)
+
+
+# What DuckDB says when a read reaches a damaged block (signs a user's own SQL error cannot carry,
+# unlike the bare word "checksum", which also names a function).
+_DAMAGE_SIGNS = ("Corrupt database file", "does not match stored checksum", "Could not read enough bytes",
+                 "not a valid DuckDB database")
+
+
+def _damage_found(error: BaseException) -> str | None:
+    """DuckDB's first line when ``error`` is a damaged block read after the store opened."""
+    if type(error).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+        return None
+    text = str(error)
+    if not any(sign in text for sign in _DAMAGE_SIGNS):
+        return None
+    return text.splitlines()[0]
 
 
 def _classify_open_error(path: Path, error: BaseException) -> StoreError:

@@ -11,7 +11,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from buddy_jupyter.errors import InvalidInput, NotFound
+from buddy_jupyter.errors import InvalidInput, NotFound, StoreCorrupt
 from buddy_jupyter.schema import ids
 from buddy_jupyter.schema.messages import AssistantMessage, UserMessage
 from buddy_jupyter.schema.parts import TextPart, ToolPart, ToolPending
@@ -82,6 +82,35 @@ def test_the_intact_real_store_is_not_moved(store_path, real_store_bytes):
         store = Store(store_path, idle_release=0)
         assert store.count_sessions() == 12
         assert all(len(store.get_messages(s.id)) == 2 for s in store.list_sessions())
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["lesson.duckdb"]
+
+
+def test_a_block_damaged_after_open_gives_one_clear_error_and_changes_nothing(store_path, real_store_bytes, tmp_path):
+    """Damage the opening checks cannot see (a data block of the parts, mid-file): reading it
+    says which file is damaged and what to do, in one line; the file is left as it was."""
+    probe = tmp_path / "probe.duckdb"
+    probe.write_bytes(real_store_bytes)
+    con = duckdb.connect(str(probe), read_only=True)
+    block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+    block = con.execute("SELECT min(block_id) FROM pragma_storage_info('part') WHERE column_name = 'data'"
+                        " AND persistent AND block_id >= 0").fetchone()[0]
+    con.close()
+    offset = 3 * 4096 + block * block_size + 64  # past the block's checksum
+    damaged = bytearray(real_store_bytes)
+    damaged[offset:offset + 4096] = os.urandom(4096)
+    store_path.parent.mkdir(parents=True)
+    store_path.write_bytes(bytes(damaged))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the open checks pass: nothing is moved aside
+        store = Store(store_path, idle_release=0)
+        sessions = store.list_sessions()
+    assert len(sessions) == 12
+    with pytest.raises(StoreCorrupt) as caught:
+        for session in sessions:
+            store.get_messages(session.id)
+    message = str(caught.value)
+    assert "\n" not in message and str(store_path) in message and "damaged" in message and "move the file aside" in message
+    assert store_path.read_bytes() == bytes(damaged)
     assert sorted(p.name for p in store_path.parent.iterdir()) == ["lesson.duckdb"]
 
 
