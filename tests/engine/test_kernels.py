@@ -56,6 +56,17 @@ def test_example_notebook_runs_end_to_end(tmp_path, name):
     store.close()
 
 
+def test_load_ext_in_a_kernel_that_loaded_the_buddy_prints_nothing(tmp_path):
+    """Kernels of this environment load the buddy by themselves (the installed kernel config);
+    a notebook's own %load_ext line must then be silent, not IPython's "already loaded"."""
+    path = tmp_path / "quiet.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("%load_ext buddy_jupyter"),
+                                       new_code_cell("%buddy What is a KeyError?")]), path)
+    nb = execute(path)
+    assert nb.cells[0].outputs == []
+    assert "KeyError" in outputs_text(nb.cells[1])
+
+
 def test_history_survives_a_kernel_restart(tmp_path):
     path = tmp_path / "study.ipynb"
     nb = new_notebook(cells=[new_code_cell("%buddy What is a KeyError?")])
