@@ -1072,6 +1072,17 @@ def _nothing() -> Iterator[None]:
     yield
 
 
+def _stream(T: Callable[[], Any], text: StreamingText, deltas: list[str], pace: float) -> int:
+    """Stream ``deltas`` into ``text`` (``pace`` seconds apart); returns the flushes it wrote."""
+    before = text.flushes
+    for d in deltas:
+        if pace:
+            time.sleep(pace)
+        with T():
+            text.append(d)
+    return text.flushes - before
+
+
 def run_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: list[str], *, grouped: bool,
              pace: float = 0.0, timer: TurnTimer | None = None, tool: bool = True) -> int:
     """Write one turn; returns the number of transactions. ``pace``: seconds per streamed token.
@@ -1111,13 +1122,7 @@ def run_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: 
     with T():
         rs = StreamingText(store, ReasoningPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
     n_tx += 1
-    for d in reasoning:
-        if pace:
-            time.sleep(pace)
-        before = rs.flushes
-        with T():
-            rs.append(d)
-        n_tx += rs.flushes - before
+    n_tx += _stream(T, rs, reasoning, pace)
     call = ToolPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, call_id="call_0001",
                     tool="inspect_dataframe", state=ToolPending(input={"name": "df"}, raw='{"name": "df"}'))
     with T(), tx():  # the tool call starts: reasoning ends
@@ -1139,13 +1144,7 @@ def run_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: 
         store.put_part(ss2)
         st = StreamingText(store, TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
     n_tx += 1 if grouped else 3
-    for d in answer:
-        if pace:
-            time.sleep(pace)
-        before = st.flushes
-        with T():
-            st.append(d)
-        n_tx += st.flushes - before
+    n_tx += _stream(T, st, answer, pace)
     sf2 = StepFinishPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, reason="stop",
                          tokens=Tokens(input=2400, output=len(answer), cache=Tokens.Cache(read=1800)), cost=0.0007)
     final = asst.model_copy(update={
@@ -1189,24 +1188,12 @@ def _run_plain_turn(store: Any, sid: str, question: str, reasoning: list[str], a
     with T():
         rs = StreamingText(store, ReasoningPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
     n_tx += 1
-    for d in reasoning:
-        if pace:
-            time.sleep(pace)
-        before = rs.flushes
-        with T():
-            rs.append(d)
-        n_tx += rs.flushes - before
+    n_tx += _stream(T, rs, reasoning, pace)
     with T(), tx():  # reasoning ends, the answer begins
         rs.finish()
         st = StreamingText(store, TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
     n_tx += 1 if grouped else 2
-    for d in answer:
-        if pace:
-            time.sleep(pace)
-        before = st.flushes
-        with T():
-            st.append(d)
-        n_tx += st.flushes - before
+    n_tx += _stream(T, st, answer, pace)
     sf = StepFinishPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, reason="stop",
                         tokens=Tokens(input=2400, output=len(answer), reasoning=len(reasoning)), cost=0.0007)
     final = asst.model_copy(update={
