@@ -69,6 +69,9 @@ class OfflineBuddy:
             yield StepStart()
 
         answer = _compose(request.prompt, error, notes, related, bool(request.history))
+        diagnosis = context_section(context, "Diagnosis")
+        if diagnosis:  # facts read from the live objects beat any general note: they come first
+            answer = diagnosis + "\n\n" + answer
         for chunk in _chunks(answer, self.chunk_words):
             if cancel.is_set():
                 return
@@ -76,6 +79,12 @@ class OfflineBuddy:
             if self.delay:
                 time.sleep(self.delay)
         yield StepFinish(reason="stop", usage=Usage(input=prompt_tokens, output=estimate_tokens(answer)), estimated=True)
+
+
+def context_section(context: str, name: str) -> str:
+    """The body of the ``## name`` section of the notebook context, or ''."""
+    match = re.search(rf"^## {re.escape(name)}\n(.*?)(?=^## |\Z)", context, re.M | re.S)
+    return match.group(1).strip() if match else ""
 
 
 def _last_error(context: str) -> str:
