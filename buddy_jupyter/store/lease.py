@@ -163,6 +163,14 @@ class Lease:
 
         if self.read_only and not self.path.exists():
             raise StoreError(f"no store at {self.path}")
+        if not self.read_only and not self.path.exists():
+            from .fileformat import create
+
+            try:
+                create(self.path)  # in the format every DuckDB client from 1.4 reads, in small blocks
+            except duckdb.Error as error:
+                if not is_lock_conflict(error):  # another process created it first: open that one
+                    raise _classify_open_error(self.path, error) from error
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.01
         while True:

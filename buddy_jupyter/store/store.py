@@ -97,6 +97,10 @@ class _NewerStore(Exception):
     """Raised inside the open hook: reopen the file read-only."""
 
 
+class _OldFormat(Exception):
+    """Raised inside the open hook: the file predates the store's format; rewrite it, then reopen."""
+
+
 def owner_tag() -> str:
     """Who is writing a running answer: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -150,6 +154,8 @@ class Store:
             on_open=self._on_open,
         )
         self._first_open_done = False
+        self._rewritten = False
+        """The file was rewritten into the store's format once by this object (never loop on it)."""
         self._project: Project | None = None
         self._tx = threading.local()
         self._written = _WriteCache()
@@ -189,13 +195,19 @@ class Store:
     def _open_first_time(self) -> None:
         if not self._lease.read_only:
             from ..locate import prepare_folder
+            from .fileformat import finish_interrupted_swap
 
             prepare_folder(self.path.parent)
+            note = finish_interrupted_swap(self.path)
+            if note:
+                self.notices.append(note)
         for _ in range(3):
             try:
                 with self._lease.connection():
                     pass
                 break
+            except _OldFormat:
+                self._rewrite()
             except StoreCorrupt as error:
                 moved = self._move_aside()
                 notice = f"the store {self.path} could not be read ({error}); it was moved to {moved} and a new store started"
@@ -210,6 +222,28 @@ class Store:
                 )
                 self.notices.append(self.read_only_reason)
         self._first_open_done = True
+
+    def _rewrite(self) -> dict[str, int]:
+        """Copy the file into the store's format (every DuckDB from 1.4 reads it; small blocks) and swap it in."""
+        from .fileformat import rewrite
+
+        self._rewritten = True
+        before = self.path.stat().st_size
+        with self._lease.suspended():
+            counts = rewrite(self.path)
+        after = self.path.stat().st_size
+        log.info("rewrote %s into the portable format: %d -> %d bytes", self.path, before, after)
+        return {"bytes_before": before, "bytes_after": after, **counts}
+
+    def compact(self) -> dict[str, int]:
+        """Rewrite the store into a new file (the portable format, free space dropped); its sizes and row counts.
+
+        The old file is kept until the new one, with the same row counts, is in place."""
+        if self._lease.read_only:
+            raise StoreError(self.read_only_reason or f"the store {self.path} is read-only")
+        if not self._first_open_done:
+            self._open_first_time()  # migrates (and rewrites a store made before the format) first
+        return self._rewrite()
 
     def _move_aside(self) -> Path:
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
@@ -229,6 +263,11 @@ class Store:
             self._check_whole(con)
         if self._lease.read_only:
             return
+        if not self._first_open_done and not self._rewritten:
+            from .fileformat import needs_rewrite
+
+            if needs_rewrite(con):
+                raise _OldFormat()
         if self._first_open_done and self._project is not None:
             return
         names = migrations.applied(con)

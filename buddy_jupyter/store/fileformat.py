@@ -1,0 +1,160 @@
+"""The store's file format: readable by every DuckDB client from 1.4 on, in small blocks.
+
+DuckDB fixes two things when it creates a file: its storage version (a file written
+by DuckDB 2.x with default settings is ``v2.0.0+``, which the DuckDB CLI 1.4/1.5,
+DBeaver and older notebooks refuse) and its block size (256 KiB by default: an empty
+store took 3 MiB). New stores are created as ``STORAGE_VERSION`` with ``BLOCK_SIZE``
+blocks; a store made before is rewritten once, when it opens (or on ``%buddy
+compact``): copied into a new file, its row counts compared, then swapped in, the
+old file kept until the swap is done. A swap cut short (a crash between the two
+renames) is finished or undone the next time the store opens.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import StoreError
+
+if TYPE_CHECKING:
+    import duckdb
+
+STORAGE_VERSION = "v1.4.0"
+"""The oldest DuckDB that reads the store (every migration up to m005 works on it)."""
+BLOCK_SIZE = 16 * 1024
+"""DuckDB's smallest block: a store with a few sessions is about 150 KB (256 KiB blocks: 3.4 MB).
+Its cost at 1M parts is in bench/README.md."""
+
+_NEW = ".rewrite"
+"""Suffix of the copy being written (not a ``.duckdb`` name: history never lists it)."""
+_OLD = ".before-rewrite"
+"""Suffix of the old file while the copy is swapped in."""
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _options() -> str:
+    return f"BLOCK_SIZE {BLOCK_SIZE}, STORAGE_VERSION '{STORAGE_VERSION}'"
+
+
+def create(path: Path) -> None:
+    """Create an empty store file at ``path`` in the store's format (the caller then connects to it)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {_quote(str(path))} AS new_store ({_options()})")
+        con.execute("DETACH new_store")
+    finally:
+        con.close()
+
+
+def current_format(con: "duckdb.DuckDBPyConnection") -> tuple[str, int]:
+    """The open file's storage version (``v1.4.0+``) and block size, from the catalog (no data read)."""
+    version = con.execute(
+        "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+    block = con.execute(
+        "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+    return str(version or ""), int(block)
+
+
+def needs_rewrite(con: "duckdb.DuckDBPyConnection") -> bool:
+    """True when the open file is not in the store's format (a store made before it)."""
+    version, block = current_format(con)
+    return version.rstrip("+") != STORAGE_VERSION or block != BLOCK_SIZE
+
+
+def finish_interrupted_swap(path: Path) -> str | None:
+    """Undo a swap cut short: the old file is put back when no store is at ``path``.
+
+    Returns what was done (for the learner's notices), or None."""
+    old, new = _sibling(path, _OLD), _sibling(path, _NEW)
+    note = None
+    if old.exists() and not path.exists():
+        os.replace(old, path)
+        _move_wal(old, path)
+        note = f"a rewrite of {path.name} was interrupted; the store was put back as it was"
+    elif old.exists():
+        _unlink(old)  # the swap was done: the old file was kept only until then
+    if new.exists():
+        _unlink(new)
+    return note
+
+
+def rewrite(path: Path) -> dict[str, int]:
+    """Copy the store at ``path`` into a new file in the store's format and swap it in.
+
+    The caller must not hold the file (its lease suspended). While the copy runs the
+    old file stays attached read-write, so no other process can write to it meanwhile.
+    Returns the row count of each table (the same in both files, or nothing changed).
+    """
+    import duckdb
+
+    old, new = _sibling(path, _OLD), _sibling(path, _NEW)
+    _unlink(new)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"ATTACH {_quote(str(path))} AS src")
+        try:
+            con.execute("CHECKPOINT src")  # the write-ahead log goes into the file before it is copied
+            con.execute(f"ATTACH {_quote(str(new))} AS dst ({_options()})")
+            try:
+                con.execute("COPY FROM DATABASE src TO dst")
+                counts = _counts(con, "src")
+                copied = _counts(con, "dst")
+                if counts != copied:
+                    raise StoreError(f"rewriting {path.name} copied different row counts ({copied} for {counts}); "
+                                     "the store was left as it was")
+                con.execute("CHECKPOINT dst")
+            finally:
+                con.execute("DETACH dst")
+            _unlink(_wal(new))
+            os.replace(path, old)  # the old file stays until the new one is in place
+            os.replace(new, path)
+        finally:
+            con.execute("DETACH src")
+    except BaseException:
+        _unlink(new)
+        _unlink(_wal(new))
+        if old.exists() and not path.exists():
+            os.replace(old, path)
+        raise
+    finally:
+        con.close()
+    _unlink(_wal(old))
+    _unlink(old)
+    return counts
+
+
+def _counts(con: "duckdb.DuckDBPyConnection", database: str) -> dict[str, int]:
+    tables = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY 1",
+        [database]).fetchall()]
+    return {table: con.execute(f'SELECT count(*) FROM {database}.main."{table}"').fetchall()[0][0] for table in tables}
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _move_wal(source: Path, target: Path) -> None:
+    if _wal(source).exists():
+        os.replace(_wal(source), _wal(target))
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
