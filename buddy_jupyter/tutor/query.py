@@ -1,0 +1,137 @@
+"""A learner's question, read for searching: the words that carry meaning, the names, the library.
+
+Learners ask "how do i ... in python", "whats the difference between ...": those
+words carry no weight, so they are stopwords here, while code in the question
+(``df.merge``, ``read_csv()``, ``*args``) is kept whole as a name. A question with no
+topic of its own ("why?", "can you show it with a dict instead?") is a follow-up
+and borrows the previous question's words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+MAX_CHARS = 2000
+"""Only the start of a huge question is read for ranking."""
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any anyone are aren arent as at be because been before being
+below between both but by can cannot could couldn did didn do does doesn doing don dont down during each either
+else ever every few for from further get gets getting give given go going got had has have having he her here
+hers him his how however i id if im in into is isn it its itself ive just know let lets like ll look me might
+mine more most much must my myself need needs no nor not now of off often on once one only or other our out over
+own please pls plz possible pretty probably python py quick quickly quite rather really right same say see
+should show shown simple simply so some someone something sometimes still such sure tell than thank thanks that
+thats the their them then there these they thing things this those though through thx to too trying try u under
+understand until up us use used uses using ve very vs want wanted was way ways we well were what whats when
+where whether which while who whom whose why will with without won would wouldn ya yes yet you your youre yours
+explain explained meaning mean means work works working difference different differences between compare
+versus example examples code good best better correct correctly properly actually basically exactly new
+mine hey hi hello ok okay wonder wondering confused confusing question questions help instead another elaborate
+further bit little
+""".split())
+
+# Words that say which library a question is about: a hint for ranking, not a search term.
+LIBRARY_WORDS = {
+    "pandas": "pandas", "pd": "pandas", "dataframe": "pandas", "dataframes": "pandas", "df": "pandas",
+    "series": "pandas", "numpy": "numpy", "np": "numpy", "ndarray": "numpy", "matplotlib": "matplotlib",
+    "plt": "matplotlib", "pyplot": "matplotlib", "seaborn": "matplotlib",
+}
+# Alternative words learners use for one thing; each adds its partners to the search.
+SYNONYMS = {
+    "dictionary": ("dict",), "dictionaries": ("dict",), "dicts": ("dict",), "func": ("function",),
+    "funcs": ("function",), "fn": ("function",), "col": ("column",), "cols": ("columns",),
+    "str": ("string",), "int": ("integer",), "ints": ("integer",), "var": ("variable",),
+    "vars": ("variables",), "arr": ("array",), "args": ("arguments",), "param": ("parameter",),
+    "params": ("parameters",), "nan": ("missing",), "nans": ("missing",), "null": ("missing",),
+    "nulls": ("missing",), "na": ("missing",), "concatenate": ("concat", "join"), "combine": ("merge", "concat"),
+    "csv": ("read_csv",), "excel": ("read_excel",), "xlsx": ("read_excel",), "graph": ("plot",),
+    "chart": ("plot",), "histogram": ("hist",), "iterate": ("loop",), "iterating": ("loop",),
+    "loops": ("loop",), "looping": ("loop",), "mutable": ("immutable",), "catch": ("except", "try"),
+}
+# Words that point back at the previous answer.
+REFERRING = frozenset("it that this those them these instead another again else same elaborate".split())
+_TOKEN = re.compile(r"\*\*?[A-Za-z_]\w*|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?|==|!=|<=|>=|//|\*\*|[%@]")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass
+class Query:
+    text: str
+    words: list[str] = field(default_factory=list)
+    """Words that carry meaning, in order, lowercased."""
+    names: list[str] = field(default_factory=list)
+    """Code the question names (``df.merge``, ``read_csv``, ``__init__``, ``*args``), as written."""
+    libraries: set[str] = field(default_factory=set)
+    follow_up: bool = False
+    previous: "Query | None" = None
+
+    @property
+    def terms(self) -> list[str]:
+        """Search terms: the words, their synonyms, and the previous question's words for a follow-up."""
+        terms = list(self.words)
+        for word in self.words:
+            terms.extend(SYNONYMS.get(word, ()))
+        if self.follow_up and self.previous is not None:
+            terms.extend(self.previous.terms)
+        if not terms:  # "what is pandas?": the library is the topic
+            terms = sorted(self.libraries)
+        return list(dict.fromkeys(terms))
+
+    @property
+    def all_libraries(self) -> set[str]:
+        if self.follow_up and self.previous is not None:
+            return self.libraries | self.previous.libraries
+        return self.libraries
+
+    def match_expression(self) -> str:
+        """An FTS5 expression: any term may match (bm25 rewards documents matching more of them)."""
+        parts = []
+        for term in self.terms:
+            pieces = _WORD.findall(term.lower())
+            if pieces:
+                parts.append('"' + " ".join(pieces) + '"')
+        return " OR ".join(dict.fromkeys(parts))
+
+
+def _is_code(token: str) -> bool:
+    return ("." in token or "_" in token.strip("_") or token.endswith("()") or token.startswith("*")
+            or token.startswith("__") or token in ("==", "!=", "<=", ">=", "//", "**", "%", "@"))
+
+
+def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
+    text = text[:MAX_CHARS]
+    query = Query(text=text)
+    for token in _TOKEN.findall(text):
+        lowered = token.lower()
+        if _is_code(token):
+            query.names.append(token)
+            root = lowered.lstrip("*").split(".")[0].removesuffix("()")
+            if root in LIBRARY_WORDS:
+                query.libraries.add(LIBRARY_WORDS[root])
+            for piece in _WORD.findall(lowered.removesuffix("()")):
+                if piece not in LIBRARY_WORDS and piece not in STOPWORDS and len(piece) > 1:
+                    query.words.append(piece)
+            continue
+        for word in _WORD.findall(lowered):
+            if word in LIBRARY_WORDS:
+                query.libraries.add(LIBRARY_WORDS[word])
+                if word in ("dataframe", "dataframes", "series", "ndarray"):
+                    query.words.append(word)
+            elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+                query.words.append(word)
+    query.words = list(dict.fromkeys(query.words))
+    if previous_questions and _refers_back(text, query):
+        query.follow_up = True
+        query.previous = parse(previous_questions[-1], previous_questions[:-1])
+    return query
+
+
+def _refers_back(text: str, query: Query) -> bool:
+    """A short question with no topic of its own, or one that points at the last answer."""
+    words = _WORD.findall(text.lower())
+    if not query.words and not query.names:
+        return not query.libraries
+    return len(query.words) <= 2 and len(words) <= 14 and any(w in REFERRING for w in words)
