@@ -177,9 +177,11 @@ class Turn:
             self._close_stream()
             cls = TextPart if kind == "text" else ReasoningPart
             part = cls(id=self._part_id(), session_id=self.session_id, message_id=self.assistant.id)
-            self._open = StreamingText(self.store, part, flush_interval=self.flush_interval)
+            # the part is written with its first words at once: a crash keeps what was shown
+            self._open = StreamingText(self.store, part, flush_interval=self.flush_interval, first=delta)
             self._open_kind = kind
-        self._open.append(delta)
+        else:
+            self._open.append(delta)
         if kind == "text":
             self._text.append(delta)
 

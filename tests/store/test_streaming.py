@@ -1,5 +1,5 @@
-"""StreamingText: deltas are events only; the part is written at start, at most every
-flush_interval while it grows, and at finish (DATA-MODEL rule 2)."""
+"""StreamingText: deltas are events only; the part is written at start, as soon as its first
+words arrive, at most every flush_interval while it grows, and at finish (DATA-MODEL rule 2)."""
 
 from __future__ import annotations
 
@@ -29,16 +29,17 @@ def streaming_setup(store):
     return part, writes, deltas
 
 
-def test_a_fast_stream_is_written_twice_however_many_deltas(store, store_path):
+def test_a_fast_stream_is_written_three_times_however_many_deltas(store, store_path):
     part, writes, deltas = streaming_setup(store)
     stream = StreamingText(store, part, flush_interval=60)
     tokens = [f"tok{n} " for n in range(500)]
     for token in tokens:
         stream.append(token)
     assert deltas == tokens  # every delta is an event
-    assert len(writes) == 1 and writes[0][1] == ""  # written when it started, not per token
+    # written when it started and with its first words (a crash keeps them), not per token
+    assert [text for _, text in writes] == ["", "tok0 "]
     final = stream.finish()
-    assert [text for _, text in writes] == ["", "".join(tokens)]
+    assert [text for _, text in writes] == ["", "tok0 ", "".join(tokens)]
     assert final.time.start <= final.time.end
     stored = store.get_message(part.message_id).parts[-1]
     assert stored == final and stored.text == "".join(tokens)
@@ -59,11 +60,13 @@ def test_a_slow_stream_is_flushed_at_most_every_interval(store):
     elapsed = time.monotonic() - started
     stream.finish()
     assert len(deltas) == len(sent) > 100
-    flushes = writes[1:-1]
+    assert writes[1][1] == "x"  # the first word, at once
+    assert writes[1][0] - writes[0][0] < interval / 2
+    flushes = writes[2:-1]
     assert stream.flushes == len(flushes)
     # bounded: no more than one write per interval, and a crash would lose at most ~one interval
     assert 3 <= len(flushes) <= elapsed / interval + 1
-    times = [t for t, _ in writes[:-1]]
+    times = [t for t, _ in writes[1:-1]]
     assert all(b - a >= interval * 0.95 for a, b in zip(times, times[1:]))
     lengths = [len(text) for _, text in writes]
     assert lengths == sorted(lengths) and lengths[-1] == len(sent)
@@ -97,4 +100,13 @@ def test_reasoning_streams_the_same_way_and_keeps_its_initial_text(store):
         stream.append(word)
     final = stream.finish()
     assert final.type == "reasoning" and final.text == "Let me think. The join is inner."
-    assert deltas == ["The ", "join ", "is inner."] and len(writes) == 2
+    assert deltas == ["The ", "join ", "is inner."] and len(writes) == 3
+
+
+def test_the_first_delta_can_open_the_part_in_one_write(store):
+    part, writes, deltas = streaming_setup(store)
+    stream = StreamingText(store, part, flush_interval=60, first="Hello")
+    assert [text for _, text in writes] == ["Hello"] and deltas == ["Hello"]
+    stream.append(" there")  # the first words are stored: the next wait for the interval
+    assert len(writes) == 1
+    assert stream.finish().text == "Hello there"

@@ -225,7 +225,54 @@ def exit_while_releasing(path: str, idle_release: float) -> None:
     time.sleep(idle_release + random.uniform(-0.01, 0.01))
 
 
-COMMANDS = {"exit-while-releasing": exit_while_releasing, "hold": hold, "connect": connect_plain, "read-once": read_once, "writer": writer, "reader": reader,
+def streaming_turn(path: str, flush_interval: float, pace: float) -> None:
+    """A real ``Turn``: reasoning, a tool call, then text word by word (``pace`` apart) until killed.
+
+    Says ``SHOWN <kind> <text so far>`` each time a delta reaches the kernel (what a learner sees)."""
+    from buddy_jupyter.engine.events import ReasoningDelta, StepStart, TextDelta, ToolCall, ToolResult
+    from buddy_jupyter.engine.turn import Turn
+
+    class Slow:
+        provider_id, model_id = "script", "slow"
+
+        def stream(self, request, cancel):
+            yield StepStart()
+            for n in range(3):
+                yield ReasoningDelta(f"think{n} ")
+                time.sleep(pace)
+            yield ToolCall("c1", "read_variable", {"name": "df"})
+            yield ToolResult("c1", "read_variable", output="df has 3 rows")
+            n = 0
+            while True:
+                yield TextDelta(f"word{n} ")
+                n += 1
+                time.sleep(pace)
+
+    store = _store(path, idle_release=3.0, max_hold=5.0, lock_timeout=60)
+    session = store.create_session("kill me")
+    turn = Turn(store, session.id, Slow(), flush_interval=flush_interval)
+    user = turn.store_question("why?")
+    shown = {"text": "", "reasoning": ""}
+    kinds: dict[str, str] = {}
+
+    def follow(event):
+        if event.kind == "part.updated" and event.data.type in shown:
+            kinds[event.data.id] = event.data.type
+        elif event.kind == "part.delta":
+            kind = kinds[event.data["part_id"]]
+            shown[kind] += event.data["delta"]
+            say("SHOWN", kind, json.dumps(shown[kind]))
+
+    store.events.subscribe(follow)
+    say("ANSWER", turn.assistant.id)
+    import threading
+
+    from buddy_jupyter.engine.events import ModelRequest
+
+    turn.run(user, ModelRequest(prompt="why?"), threading.Event())
+
+
+COMMANDS = {"streaming-turn": streaming_turn, "exit-while-releasing": exit_while_releasing, "hold": hold, "connect": connect_plain, "read-once": read_once, "writer": writer, "reader": reader,
             "crash-writer": crash_writer, "live-writer": live_writer}
 
 if __name__ == "__main__":
