@@ -44,6 +44,9 @@ class Buddy(Configurable):
                         "topics (one extra short request).").tag(config=True)
     idle_threshold = Float(300.0, help="Seconds of inactivity that end a study session in time-spent "
                            "analytics.").tag(config=True)
+    notes_path = Unicode(help="A folder of your own teaching notes (Markdown, the format of the shipped "
+                         "notes); they rank first in the offline buddy's answers (env BUDDY_NOTES_PATH)."
+                         ).tag(config=True)
     display_interval = Float(0.1, help="Seconds between display updates of a streaming answer.").tag(config=True)
 
     @default("model")
@@ -57,6 +60,10 @@ class Buddy(Configurable):
     @default("data_dir")
     def _default_data_dir(self) -> str:
         return os.environ.get("BUDDY_DATA_DIR", "")
+
+    @default("notes_path")
+    def _default_notes_path(self) -> str:
+        return os.environ.get("BUDDY_NOTES_PATH", "")
 
     @default("history_root")
     def _default_history_root(self) -> str:

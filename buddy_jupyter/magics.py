@@ -158,7 +158,7 @@ class BuddyMagics(Magics):
         question = Question(
             text=text, session_id=options.session, model=options.model, fmt=options.format,
             context=not options.no_context, cell=self._previous_cell(), cell_id=self._cell_id(),
-            execution_count=self.shell.execution_count,
+            execution_count=self.shell.execution_count, error_just_before=self._error_just_before(),
         )
         result, answer = ask(self.kb, question, user_ns=self.shell.user_ns)
         if options.var:
@@ -200,6 +200,11 @@ class BuddyMagics(Magics):
         if any(l.strip() for l in own_lines):
             return "\n".join(own_lines)
         return history[-2] if len(history) >= 2 else ""
+
+    def _error_just_before(self) -> bool:
+        """The last cell run before this one failed (its error is then what the learner is looking at)."""
+        result = getattr(self.shell, "last_execution_result", None)
+        return result is not None and (result.error_in_exec is not None or result.error_before_exec is not None)
 
     def _cell_id(self) -> str | None:
         parent = getattr(getattr(self.shell, "kernel", None), "get_parent", lambda *a: None)()

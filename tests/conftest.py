@@ -15,9 +15,19 @@ import pytest  # noqa: E402
 def _isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's settings, keys or stores."""
     for name in ("BUDDY_MODEL", "BUDDY_DATA_DIR", "BUDDY_BASE_URL", "BUDDY_HISTORY_ROOT", "OPENAI_BASE_URL",
-                 "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "JPY_SESSION_NAME"):
+                 "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "JPY_SESSION_NAME",
+                 "BUDDY_NOTES_PATH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _docs_index_cache(tmp_path_factory):
+    """The tutor's docs index is built once for the whole run, never in the developer's cache."""
+    import os
+
+    os.environ["BUDDY_CACHE_DIR"] = str(tmp_path_factory.mktemp("buddy-cache"))
+    yield
 
 
 @pytest.fixture

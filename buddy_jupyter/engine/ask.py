@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .context import gather
+from .context import gather, last_error
 from ..errors import InvalidInput
 from .events import ModelError, ModelRequest, ModelRunner, Tool
 from .turn import Turn, TurnResult, history_for_model
@@ -44,8 +44,14 @@ def make_runner(model: str, kb: "KernelBuddy") -> ModelRunner:
         from .offline import OfflineBuddy
         from .recall import related_answers
 
+        def tutor():
+            from ..tutor.tutor import get_tutor
+
+            return get_tutor(kb.config.notes_path or None)
+
         return OfflineBuddy(
-            lambda query: related_answers(kb.store, query, exclude_session=kb.current_session_id or "")
+            lambda query: related_answers(kb.store, query, exclude_session=kb.current_session_id or ""),
+            tutor=tutor, namespace=kb.user_ns,
         )
     return kb.model_runner(model)
 
@@ -112,6 +118,18 @@ def _tag_topics(kb: "KernelBuddy", runner: ModelRunner, question: str, result: T
         log.warning("could not tag topics of %s: %s", session_id, error)
 
 
+def error_is_relevant(question: str, error: str, just_before: bool) -> bool:
+    """The notebook's last error belongs in the context only when the question is about it: it names
+    the error or asks what went wrong (``explain`` does), or the error comes from the cell just before."""
+    if not error:
+        return False
+    if just_before:
+        return True
+    from .offline import asks_about_error
+
+    return asks_about_error(question, error.splitlines()[0])
+
+
 @dataclass
 class Question:
     text: str
@@ -122,6 +140,8 @@ class Question:
     cell: str = ""
     cell_id: str | None = None
     execution_count: int | None = None
+    error_just_before: bool = False
+    """The cell run just before the question raised the notebook's last error."""
 
 
 def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None = None,
@@ -137,7 +157,9 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
 
     context = ""
     if question.context and kb.config.context:
-        context = gather(question.text, question.cell, user_ns or {}).render(kb.config.context_limit)
+        include_error = error_is_relevant(question.text, last_error(), question.error_just_before)
+        context = gather(question.text, question.cell, user_ns or {},
+                         include_error=include_error).render(kb.config.context_limit)
     profile, tools = _real_model_extras(kb, runner)
     system = "\n\n".join(s for s in (SYSTEM_PROMPT, profile and "## Learner profile\n" + profile, context) if s)
 

@@ -1,34 +1,40 @@
-"""The offline buddy: no key, no network, deterministic, and still useful.
+"""The offline buddy: no key, no network, deterministic, and still a tutor.
 
-It explains common Python and pandas errors from built-in notes, points to the
-learner's own related past answers, and says how to configure a real model.
-It emits the same events a real model does (steps, reasoning, a history-search
-tool call, streamed text, usage flagged as estimated), so everything downstream
-is exercised without a provider.
+It answers from the tutor's sources (teaching notes, Python's own reference, the
+docstrings of what is installed), leads with the facts the diagnosis read from
+the live notebook when the question is about an error, and points to the
+learner's own related past answers. It emits the same events a real model does
+(steps, reasoning, a history-search tool call, streamed text, usage flagged as
+estimated), so everything downstream is exercised without a provider.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .events import (
     ModelEvent, ModelRequest, ReasoningDelta, StepFinish, StepStart, TextDelta, ToolCall, ToolResult, Usage,
 )
-from .knowledge import match_notes
+
+if TYPE_CHECKING:
+    from ..tutor.tutor import Tutor, TutorAnswer
+
+log = logging.getLogger(__name__)
 
 Related = Callable[[str], Sequence[tuple[str, str]]]
 """Query -> [(session title, snippet)] of the learner's past answers."""
 
-_ERROR_LINE = re.compile(r"^([A-Z][A-Za-z]*(?:Error|Exception|Warning)):?(.*)$", re.M)
-CONFIGURE_HINT = (
-    "_I am the offline buddy: built-in notes and your own history, no AI model. For full answers set a "
-    "model, e.g. `%config Buddy.model = \"openai:gpt-4o-mini\"` with `OPENAI_API_KEY` set, "
-    "`%buddy model ollama:llama3.2` for a local Ollama, or any OpenAI-compatible server with "
-    "`%config Buddy.base_url = \"http://127.0.0.1:8000/v1\"`._"
-)
+_ERROR_LINE = re.compile(r"^([A-Z][A-Za-z]*(?:Error|Exception|Warning|Interrupt|Exit)):?(.*)$", re.M)
+# Words that make a question about the notebook's error rather than a concept.
+_ERROR_WORDS = re.compile(
+    r"\b(errors?|exceptions?|traceback|wrong|fail(s|ed|ing)?|broken|crash(es|ed)?|fix|bug|"
+    r"doesn'?t work|does not work|not working|won'?t run|raised?)\b", re.I)
+CONFIGURE_HINT = ("_Offline buddy: answers from notes and the documentation installed here. "
+                  "`%buddy models` shows how to use a real model._")
 
 
 def estimate_tokens(text: str) -> int:
@@ -39,8 +45,11 @@ class OfflineBuddy:
     provider_id = "offline"
     model_id = "buddy"
 
-    def __init__(self, related: Related | None = None, *, delay: float = 0.0, chunk_words: int = 4):
+    def __init__(self, related: Related | None = None, *, tutor: Callable[[], "Tutor"] | None = None,
+                 namespace: Mapping[str, Any] | None = None, delay: float = 0.0, chunk_words: int = 4):
         self.related = related
+        self.tutor = tutor
+        self.namespace = namespace
         self.delay = delay
         self.chunk_words = chunk_words
 
@@ -48,30 +57,34 @@ class OfflineBuddy:
         context = request.system
         prompt_tokens = estimate_tokens(context + request.prompt + "".join(m.text for m in request.history))
         error = _last_error(context)
-        notes = match_notes(request.prompt + "\n" + error, limit=2)
+        about_error = bool(error) and asks_about_error(request.prompt, error)
+        diagnosis = context_section(context, "Diagnosis") if about_error else ""
+        previous = [m.text for m in request.history if m.role == "user"]
+        question = request.prompt + (" " + error.split(":")[0] if about_error else "")
+        found = self._ask_tutor(question, previous)
 
         yield StepStart()
-        topics = ", ".join(note.topic for note in notes) or "no built-in note"
-        yield ReasoningDelta(f"Question matched: {topics}. ")
+        if found is not None and found.hits:
+            yield ReasoningDelta("Sources ranked: " + ", ".join(h.document.id for h in found.hits[:3]) + ". ")
+        if found is not None and found.query.follow_up:
+            yield ReasoningDelta("A follow-up: it continues the previous question's topic. ")
         if error:
             yield ReasoningDelta(f"The notebook's last error was {error.splitlines()[0][:120]}. ")
 
         related: Sequence[tuple[str, str]] = ()
         if self.related is not None:
-            query = _keywords(request.prompt + " " + " ".join(n.topic for n in notes))
+            words = found.query.terms if found is not None else _keywords(request.prompt)
+            query = " ".join(words[:8]) if not isinstance(words, str) else words
             call_id = "offline-search-1"
             yield ToolCall(call_id, "search_history", {"query": query})
-            related = self.related(query) if query else ()
-            found = "\n".join(f"- {title}: {snippet}" for title, snippet in related) or "no related past answers"
-            yield ToolResult(call_id, "search_history", output=found)
+            related = [r for r in (self.related(query) if query else ()) if not _same_question(r[1], request.prompt)]
+            listed = "\n".join(f"- {title}: {snippet}" for title, snippet in related) or "no related past answers"
+            yield ToolResult(call_id, "search_history", output=listed)
             yield StepFinish(reason="tool-calls", usage=Usage(input=prompt_tokens, output=estimate_tokens(query)),
                              estimated=True)
             yield StepStart()
 
-        answer = _compose(request.prompt, error, notes, related, bool(request.history))
-        diagnosis = context_section(context, "Diagnosis")
-        if diagnosis:  # facts read from the live objects beat any general note: they come first
-            answer = diagnosis + "\n\n" + answer
+        answer = _compose(found, error, about_error, diagnosis, related)
         for chunk in _chunks(answer, self.chunk_words):
             if cancel.is_set():
                 return
@@ -79,6 +92,27 @@ class OfflineBuddy:
             if self.delay:
                 time.sleep(self.delay)
         yield StepFinish(reason="stop", usage=Usage(input=prompt_tokens, output=estimate_tokens(answer)), estimated=True)
+
+    def _ask_tutor(self, question: str, previous: Sequence[str]) -> "TutorAnswer | None":
+        if self.tutor is None:
+            return None
+        try:
+            return self.tutor().answer(question, previous=previous, namespace=self.namespace)
+        except Exception as error:  # the tutor is a help, never a reason to fail a question
+            log.warning("the tutor could not answer: %s", error)
+            return None
+
+
+def asks_about_error(question: str, error: str) -> bool:
+    """The question is about the notebook's error: it names it, quotes it, or asks what went wrong."""
+    kind = error.split(":")[0].strip()
+    lowered = question.lower()
+    if kind and kind.lower() in lowered:
+        return True
+    message = error.partition(":")[2].strip().lower()
+    if message and len(message) >= 4 and message[:40] in lowered:
+        return True
+    return bool(_ERROR_WORDS.search(question)) or not question.strip()
 
 
 def context_section(context: str, name: str) -> str:
@@ -88,50 +122,44 @@ def context_section(context: str, name: str) -> str:
 
 
 def _last_error(context: str) -> str:
-    section = context.split("## Last error", 1)
-    if len(section) < 2:
-        return ""
-    match = _ERROR_LINE.search(section[1])
+    section = context_section(context, "Last error")
+    match = _ERROR_LINE.search(section) if section else None
     return match.group(0).strip() if match else ""
+
+
+def _same_question(snippet: str, question: str) -> bool:
+    norm = lambda text: " ".join(re.findall(r"\w+", text.lower()))  # noqa: E731
+    return norm(snippet.removeprefix("you asked: ")).strip("…") == norm(question)
 
 
 def _keywords(text: str) -> str:
     words = re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", text.lower())
-    stop = {"what", "why", "how", "does", "the", "and", "for", "with", "this", "that", "when", "can", "are",
-            "you", "your", "mean", "means", "explain", "there", "from", "have", "into", "about", "which", "not",
-            "doesn", "isn", "don", "its", "use", "using", "get", "error", "note"}
-    seen: list[str] = []
-    for word in words:
-        if word not in stop and word not in seen:
-            seen.append(word)
-    return " ".join(seen[:8])
+    return " ".join(list(dict.fromkeys(words))[:8])
 
 
-def _compose(prompt: str, error: str, notes, related, follow_up: bool) -> str:
-    lines: list[str] = []
-    if error and any(note.topic.lower() in error.lower() for note in notes):
-        lines.append(f"Your last cell raised **{error.split(':')[0]}**.")
-        lines.append("")
-    if notes:
-        for note in notes:
-            lines.append(f"**{note.topic}.** {note.text}")
-            lines.append("")
-    else:
-        lines.append(
-            "I have no built-in note on that. A good way forward: make the smallest example that shows the "
-            "problem in a fresh cell, print the types and shapes of the values involved (`type(x)`, "
-            "`df.shape`, `df.dtypes`), and read the last line of any traceback first: it names the error."
-        )
-        lines.append("")
+def _compose(found: "TutorAnswer | None", error: str, about_error: bool, diagnosis: str,
+             related: Sequence[tuple[str, str]]) -> str:
+    sections: list[str] = []
+    if diagnosis:
+        sections.append(diagnosis)
+    elif about_error:
+        sections.append(f"Your last cell raised **{error.split(':')[0]}**.")
+    if found is not None:
+        if diagnosis and found.confident:  # the facts came first: the general note is only a reminder
+            best = found.hits[0].document
+            from ..tutor.compose import relevant_text
+
+            sections.append(f"**{best.title}.** {relevant_text(best, found.query, 60)}\n\n_Source: {best.source}._")
+        elif not (diagnosis and not found.confident):
+            sections.append(found.text)
+    elif not diagnosis:
+        sections.append("The documentation index is not available right now; `%buddy status` says why.")
     if related:
-        lines.append("**From your past sessions:**")
-        lines.extend(f"- _{title}_: {snippet}" for title, snippet in related)
-        lines.append("")
-    elif follow_up:
-        lines.append("(This continues our earlier conversation in this session.)")
-        lines.append("")
-    lines.append(CONFIGURE_HINT)
-    return "\n".join(lines)
+        sections.append("**From your past sessions:**\n" + "\n".join(f"- _{t}_: {s}" for t, s in related[:2]))
+    if error and not about_error:
+        sections.append(f"_Your last cell raised {error.split(':')[0]}: `%buddy explain` looks into it._")
+    sections.append(CONFIGURE_HINT)
+    return "\n\n".join(sections)
 
 
 def _chunks(text: str, words: int) -> Iterator[str]:

@@ -70,6 +70,16 @@ def _name(document: Document) -> str:
     return f"“{document.title}”"
 
 
+def _origin(document: Document) -> str:
+    """A short citation for a "see also" entry: the source line without the repeated title."""
+    if document.kind == "note":
+        return "teaching note"
+    if document.kind == "teacher":
+        return "your teacher's note"
+    return document.source.removeprefix("from the ").split(" documentation")[0].split(" reference")[0] + (
+        " documentation" if document.kind == "doc" else " reference")
+
+
 def see_also(best: Hit, hits: Sequence[Hit], index: DocsIndex, limit: int = 3) -> list[Document]:
     related: list[Document] = []
     declared = [item.strip() for item in best.document.see.split(",") if item.strip()]
@@ -91,7 +101,7 @@ def compose(hits: Sequence[Hit], query: Query, index: DocsIndex) -> str:
         lines += ["", "```python", document.example, "```"]
     related = see_also(best, hits, index)
     if related:
-        lines += ["", "**See also:** " + "; ".join(f"{_name(doc)} ({doc.source})" for doc in related)]
+        lines += ["", "**See also:** " + "; ".join(f"{_name(doc)} ({_origin(doc)})" for doc in related)]
     lines += ["", f"_Source: {document.source}._"]
     return "\n".join(lines)
 
