@@ -25,7 +25,8 @@ You are Buddy, a patient learning companion for someone learning Python and data
 Jupyter notebook. Explain the idea first, then show a small runnable example; point out the cause of \
 errors before the fix; keep answers short and use Markdown with fenced code blocks. When earlier \
 conversations or the learner's profile are relevant, build on them. You may search the learner's \
-past conversations with the search_history and query_history tools."""
+past conversations with the search_history and query_history tools, and read the documentation \
+installed on the learner's machine with lookup_docs: prefer it to memory, and cite it."""
 
 RunnerFactory = Callable[[str, "KernelBuddy"], ModelRunner]
 _FACTORIES: dict[str, RunnerFactory] = {}
@@ -36,6 +37,15 @@ def register_runner(prefix: str, factory: RunnerFactory) -> None:
     _FACTORIES[prefix] = factory
 
 
+def _tutor_of(kb: "KernelBuddy"):
+    """The tutor for this kernel's settings, opened on first use (its notes folder can change)."""
+    def tutor():
+        from ..tutor.tutor import get_tutor
+
+        return get_tutor(kb.config.notes_path or None)
+    return tutor
+
+
 def make_runner(model: str, kb: "KernelBuddy") -> ModelRunner:
     prefix = model.split(":", 1)[0]
     if prefix in _FACTORIES:
@@ -44,14 +54,9 @@ def make_runner(model: str, kb: "KernelBuddy") -> ModelRunner:
         from .offline import OfflineBuddy
         from .recall import related_answers
 
-        def tutor():
-            from ..tutor.tutor import get_tutor
-
-            return get_tutor(kb.config.notes_path or None)
-
         return OfflineBuddy(
             lambda query: related_answers(kb.store, query, exclude_session=kb.current_session_id or ""),
-            tutor=tutor, namespace=kb.user_ns,
+            tutor=_tutor_of(kb), namespace=kb.user_ns,
         )
     return kb.model_runner(model)
 
@@ -85,9 +90,10 @@ def _real_model_extras(kb: "KernelBuddy", runner: ModelRunner) -> tuple[str, tup
     try:
         from ..analytics.profile import profile_for_prompt
         from ..analytics.tools import history_tools
+        from .docs_tool import lookup_docs_tool
 
         profile = profile_for_prompt(kb)
-        tools = tuple(history_tools(kb))
+        tools = tuple(history_tools(kb)) + (lookup_docs_tool(_tutor_of(kb), kb.user_ns),)
     except ImportError as error:  # analytics is optional for a conversation to work
         log.warning("history tools unavailable: %s", error)
     return profile, tools
