@@ -71,52 +71,53 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in _WORD.findall(text.lower())}
 
 
-def resolve(name: str, namespace: Mapping[str, Any] | None) -> tuple[str, Any] | None:
-    """A name from a question as its public dotted name, and the live object when the kernel has it."""
+def resolve(name: str, namespace: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """A name from a question as the public dotted names it may mean, with the live object when the
+    kernel has it: ``df.merge`` is ``pandas.DataFrame.merge`` when ``df`` is a DataFrame."""
     parts = name.lstrip("*").removesuffix("()").split(".")
     root, rest = parts[0], parts[1:]
     namespace = namespace or {}
+    bases: list[tuple[str, Any]] = []
     if root in namespace and not root.startswith("_"):
         value = namespace[root]
         if isinstance(value, types.ModuleType):
-            base, obj = value.__name__, value
+            bases.append((value.__name__, value))
         else:
             cls = type(value)
             full = f"{cls.__module__}.{cls.__qualname__}"
-            base = PUBLIC_CLASSES.get(full) or (
+            public = PUBLIC_CLASSES.get(full) or (
                 f"{cls.__module__.split('.')[0]}.{cls.__name__}" if cls.__module__ != "builtins" else cls.__name__)
-            obj = cls
-    elif root in CONVENTIONAL:
-        base, obj = CONVENTIONAL[root], None
-    elif root in ("str", "list", "dict", "set", "tuple", "int", "float") or not rest:
-        base, obj = root, None
-    else:
-        return None
-    for attr in rest:
-        if obj is not None:
-            try:
-                obj = inspect.getattr_static(obj, attr)  # never runs a property or the learner's code
-            except (AttributeError, Exception):
-                obj = None
-        base = f"{base}.{attr}"
-    return base, obj
+            bases.append((public, cls))
+    if root in CONVENTIONAL:
+        bases.append((CONVENTIONAL[root], None))
+    bases.append((root, None))
+    bases += [(f"{library}.{root}", None) for library in ("pandas", "numpy", "matplotlib.pyplot")]
+    resolved = []
+    for base, obj in bases:
+        for attr in rest:
+            if obj is not None:
+                try:
+                    obj = inspect.getattr_static(obj, attr)  # never runs a property or the learner's code
+                except Exception:
+                    obj = None
+            base = f"{base}.{attr}"
+        resolved.append((base, obj))
+    return resolved
 
 
 def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = None, limit: int = 5) -> list[Hit]:
     candidates = {doc.id: (doc, relevance) for doc, relevance in index.search(query.match_expression(), 60)}
     named: set[str] = set()
     for name in query.names:
-        resolved = resolve(name, namespace)
-        if resolved is None:
-            continue
-        dotted, obj = resolved
-        doc_id = f"doc:{dotted}"
-        document = candidates.get(doc_id, (None, 0.0))[0] or index.get(doc_id)
-        if document is None and obj is not None:  # a library the index does not hold: read it live
-            document = docstring_document(dotted, obj)
-        if document is not None:
-            named.add(document.id)
-            candidates.setdefault(document.id, (document, 0.0))
+        for dotted, obj in resolve(name, namespace):
+            doc_id = f"doc:{dotted}"
+            document = candidates.get(doc_id, (None, 0.0))[0] or index.get(doc_id)
+            if document is None and obj is not None:  # a library the index does not hold: read it live
+                document = docstring_document(dotted, obj)
+            if document is not None:
+                named.add(document.id)
+                candidates.setdefault(document.id, (document, 0.0))
+                break
     if not candidates:
         return []
     best = max(relevance for _, relevance in candidates.values()) or 1.0
@@ -130,6 +131,8 @@ def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = N
         title = _stems(doc.title)
         specificity = len(query_stems & title) / len(title) if title else 0.0  # "tuple" over "tuple.count"
         score = 0.45 * (relevance / best) + 0.45 * coverage + 0.15 * specificity + PRIORS.get(doc.kind, 0.0)
+        if doc.kind == "teacher" and coverage >= 0.5:  # the course's own word on it comes first
+            score += 0.25
         if doc.id in named:
             score += 0.8
         elif code_names and code_names & {a.strip().lower() for a in doc.aliases.split(",")}:

@@ -121,3 +121,19 @@ def test_the_model_names_the_topics_once_per_session(real_shell, server):
     with kb.store.connection() as con:
         rows = con.execute("SELECT topic, source FROM session_topic WHERE source = 'model' ORDER BY topic").fetchall()
     assert rows == [("data cleaning", "model"), ("pandas: merge/join", "model")]
+
+
+def test_lookup_docs_round_trip_reads_the_installed_documentation(real_shell, server):
+    import pandas
+
+    server.push(
+        Reply(tool_calls=[FunctionCall("lookup_docs", {"name_or_question": "DataFrame.merge"})], usage=usage(50, 5)),
+        Reply(text=["Use how='left'."], usage=usage(80, 7)),
+    )
+    assert real_shell.run_cell("%buddy how do I keep every row when merging?").success
+    assert "lookup_docs" in [t["function"]["name"] for t in server.requests[0]["tools"]]
+    tool = next(p for p in last_answer(real_shell).parts if p.type == "tool")
+    assert tool.tool == "lookup_docs" and tool.state.status == "completed"
+    assert f"pandas {pandas.__version__} documentation of `DataFrame.merge`" in tool.state.output
+    assert any(m.get("role") == "tool" and "DataFrame.merge" in str(m.get("content"))
+               for m in server.requests[1]["messages"])
