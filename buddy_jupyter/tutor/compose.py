@@ -18,6 +18,7 @@ MAX_WORDS = 150
 """Words of explanation; the example, "see also" and the source line come on top, about 250 in all."""
 _TABLE = re.compile(r"^\s*(\+[-=+]+\+|\|.*\|)\s*$")
 _FOOTNOTE = re.compile(r"\[\d+\]")
+_SIGNATURE = re.compile(r"^(class |async def |def )?[\w.]+\(.*\)( -> .*)?:?$")
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -27,6 +28,8 @@ def _paragraphs(text: str) -> list[str]:
         if not lines or lines[0].lstrip().startswith(">>>"):
             continue
         if all(line.startswith("   ") for line in lines):  # an indented code or grammar block
+            continue
+        if len(lines) == 1 and _SIGNATURE.match(lines[0].strip()):  # "class tuple([iterable])"
             continue
         paragraphs.append(_FOOTNOTE.sub("", " ".join(line.strip() for line in lines)))
     return paragraphs

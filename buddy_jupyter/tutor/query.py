@@ -53,6 +53,14 @@ SYNONYMS = {
 }
 # Words that point back at the previous answer.
 REFERRING = frozenset("it that this those them these instead another again else same elaborate".split())
+# Python's keywords are also everyday words ("with", "is", "for"): they count when the question uses
+# them as Python ("the with statement", "`in`", "is vs ==", "between for and while").
+KEYWORDS = frozenset("and as assert async await break class continue def del elif else except finally for from "
+                     "global if import in is lambda nonlocal not or pass raise return try while with yield none "
+                     "true false match case".split())
+_KIND = r"(?:statements?|keywords?|operators?|loops?|clauses?|blocks?|expressions?)"
+_SYMBOLS = {"==": "equality equal", "!=": "equal", "//": "floor division", "%": "modulo remainder",
+            "**": "power exponent", "@": "decorator", "<=": "comparison", ">=": "comparison"}
 _TOKEN = re.compile(r"\*\*?[A-Za-z_]\w*|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?|==|!=|<=|>=|//|\*\*|[%@]")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -101,11 +109,31 @@ def _is_code(token: str) -> bool:
             or token.startswith("__") or token in ("==", "!=", "<=", ">=", "//", "**", "%", "@"))
 
 
+def _python_keywords(text: str) -> set[str]:
+    """Keywords the question uses as Python rather than as English."""
+    lowered = text.lower()
+    words = "|".join(sorted(KEYWORDS))
+    kept = set(re.findall(rf"[`'\"]({words})[`'\"]", lowered))
+    kept |= set(re.findall(rf"\b({words})\s+{_KIND}\b", lowered))
+    for first, second in re.findall(rf"\b(?:between|vs\.?|versus)?\s*\b({words})\s+(?:and|vs\.?|versus|or)\s+({words})\b",
+                                    lowered):
+        kept |= {first, second}
+    kept |= set(re.findall(rf"\b(?:between|vs\.?|versus)\s+({words})\b", lowered))
+    if re.search(r"==|!=|<=|>=", text):
+        kept |= {w for w in ("is", "in", "not") if re.search(rf"\b{w}\b", lowered)}
+    return kept
+
+
 def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
     text = text[:MAX_CHARS]
     query = Query(text=text)
+    keywords = _python_keywords(text)
     for token in _TOKEN.findall(text):
         lowered = token.lower()
+        if token in _SYMBOLS:
+            query.names.append(token)
+            query.words.extend(_SYMBOLS[token].split())
+            continue
         if _is_code(token):
             query.names.append(token)
             root = lowered.lstrip("*").split(".")[0].removesuffix("()")
@@ -120,7 +148,7 @@ def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
                 query.libraries.add(LIBRARY_WORDS[word])
                 if word in ("dataframe", "dataframes", "series", "ndarray"):
                     query.words.append(word)
-            elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            elif word in keywords or (word not in STOPWORDS and (len(word) > 1 or word.isdigit())):
                 query.words.append(word)
     query.words = list(dict.fromkeys(query.words))
     if previous_questions and _refers_back(text, query):
