@@ -4,4 +4,4 @@ Each handler gets the magics object, its parsed arguments (or the raw rest of
 the line) and the cell body, and returns something IPython displays.
 """
 
-from . import analytics, sessions, tutor  # noqa: F401
+from . import analytics, interop, sessions, tutor  # noqa: F401

@@ -49,18 +49,10 @@ def _new(magics: BuddyMagics, title: str, cell):
             arg("--archived", action="store_true", help="only archived sessions"),
             arg("--all", action="store_true", help="archived ones too"))
 def _sessions(magics: BuddyMagics, args, cell):
-    import pandas as pd
+    from ..analytics.sessions import sessions  # the same rows as `buddy sessions`; parent: the forked-from session
 
     archived = None if args.all else (True if args.archived else False)
-    sessions = magics.kb.store.list_sessions(limit=args.limit, archived=archived)
-    current = magics.kb.current_session_id
-    rows = [{
-        "id": s.id, "title": s.title, "messages": s.message_count, "updated": s.time_updated,
-        "created": s.time_created, "archived": s.time_archived is not None,
-        "tokens": s.tokens_input + s.tokens_output, "cost": s.cost, "current": s.id == current,
-    } for s in sessions]
-    columns = ["id", "title", "messages", "updated", "created", "archived", "tokens", "cost", "current"]
-    return pd.DataFrame(rows, columns=columns)
+    return sessions(magics.kb.store, limit=args.limit, archived=archived, current=magics.kb.current_session_id)
 
 
 @subcommand("switch", "switch ID", "make a session current (a unique start or end of its id is enough)",
@@ -112,17 +104,17 @@ def _archive(magics: BuddyMagics, args, cell):
     print(f"{'unarchived' if args.undo else 'archived'} session {session.id}")
 
 
-@subcommand("export", "export [ID] [--format md|json|ipynb] [--to PATH]", "save a session as notes",
+@subcommand("export", "export [ID] [--format md|json|ipynb] [--to PATH] [--force]", "save a session as notes",
             arg("id", nargs="?", help="session id (default: current)"),
             arg("--format", choices=EXPORT_FORMATS, default="md"),
-            arg("--to", help="file to write (default: buddy-<title>.<format> beside the notebook)"))
+            arg("--to", help="file to write (default: buddy-<title>.<format> beside the notebook)"),
+            arg("--force", action="store_true", help="replace the file if it exists"))
 def _export(magics: BuddyMagics, args, cell):
-    from ..export import write_export
+    from ..export import ExportedFile, write_export
 
     session = _session_or_current(magics, args.id)
-    path = write_export(magics.kb.store, session.id, args.format, args.to)
-    print(f"exported session {session.id} to {path}")
-    return path
+    path = write_export(magics.kb.store, session.id, args.format, args.to, force=args.force)
+    return ExportedFile(session.id, path)  # one line with a link to the file (path-like: open(notes) works)
 
 
 @subcommand("model", "model [NAME]", "show or set the model (offline, openai:…, anthropic:…, google:…, ollama:…)",

@@ -73,6 +73,27 @@ UPDATE session SET tokens_input = session.tokens_input + ? - m.tokens_input,
 FROM m WHERE session.id = ?
 """
 
+# A session from elsewhere (an import) keeps its id, times and parent; ``data`` keeps what has no column.
+INSERT_IMPORTED_SESSION = """
+INSERT INTO session (id, project_id, parent_id, title, time_created, time_updated, time_archived, message_count,
+    tokens_input, tokens_output, cost, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+SESSION_MESSAGE_IDS = "SELECT id FROM message WHERE session_id = ?"
+# After an import: the totals from the messages; time_updated as the source had it (or later).
+IMPORTED_SESSION_TOTALS = """
+UPDATE session SET
+    message_count = t.n, tokens_input = t.tin, tokens_output = t.tout, cost = t.cost,
+    time_updated = greatest(session.time_updated, ?)
+FROM (
+    SELECT count(*) AS n, coalesce(sum(tokens_input), 0) AS tin, coalesce(sum(tokens_output), 0) AS tout,
+           coalesce(sum(cost), 0) AS cost
+    FROM message WHERE session_id = ?
+) AS t
+WHERE session.id = ?
+"""
+SELECT_SESSION_DATA = "SELECT data::VARCHAR FROM session WHERE id = ?"
+
 # The first question names an untitled session; a title already there stays.
 TITLE_IF_UNTITLED = "UPDATE session SET title = ?, time_updated = ? WHERE id = ? AND title = ''"
 

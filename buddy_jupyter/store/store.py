@@ -228,8 +228,9 @@ class Store:
         from .fileformat import rewrite
 
         self._rewritten = True
-        before = self.path.stat().st_size
+        wal = self.path.with_name(self.path.name + ".wal")
         with self._lease.suspended():
+            before = self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
             counts = rewrite(self.path)
         after = self.path.stat().st_size
         log.info("rewrote %s into the portable format: %d -> %d bytes", self.path, before, after)
@@ -523,6 +524,66 @@ class Store:
                 ]
                 self.append_message(item.info.model_copy(update=update), parts)
         return self.get_session(fork.id)
+
+    def import_session(self, session: Session, messages: Sequence[MessageWithParts], *,
+                       data: dict[str, Any] | None = None) -> int:
+        """Add a session from elsewhere (an import), keeping its ids, times and parent, in one transaction.
+
+        Messages already in the store are skipped, so importing twice adds nothing (and a source that
+        grew adds only its new messages). ``data``: what the session's columns cannot hold. Returns
+        how many messages were added; any failure leaves the store as it was.
+        """
+        session = Session.model_validate(session)
+        _check_ids(session.id)
+        _check_text(session.title, "title")
+        checked = []
+        for item in messages:
+            info = MessageAdapter.validate_python(item.info)
+            _check_ids(info.id)
+            if info.session_id != session.id:
+                raise InvalidInput(f"message {info.id!r} belongs to another session than {session.id!r}")
+            parts = [_check_part(part) for part in item.parts]
+            for part in parts:
+                if (part.session_id, part.message_id) != (session.id, info.id):
+                    raise InvalidInput(f"part {part.id!r} belongs to another message than {info.id!r}")
+            checked.append((info, _dump_message(info), [(part, _dump_part(part)) for part in parts]))
+        extra = json.dumps(data, ensure_ascii=False) if data else None
+        added = 0
+        with self.transaction() as con:
+            exists = con.execute("SELECT count(*) FROM session WHERE id = ?", [session.id]).fetchall()[0][0]
+            if not exists:
+                con.execute(sql.INSERT_IMPORTED_SESSION, [session.id, self.project.id, session.parent_id, session.title,
+                                                          session.time_created, session.time_updated,
+                                                          session.time_archived, session.message_count,
+                                                          session.tokens_input, session.tokens_output, session.cost,
+                                                          extra])
+            have = {row[0] for row in con.execute(sql.SESSION_MESSAGE_IDS, [session.id]).fetchall()}
+            seq = con.execute(sql.SESSION_SLOT, [session.id, session.id]).fetchall()[0][1]
+            for info, payload, parts in checked:
+                if info.id in have:
+                    continue
+                seq += 1
+                con.execute(sql.INSERT_MESSAGE, [info.id, session.id, seq, info.role, info.time_created,
+                                                 info.time_created, *_message_columns(info), payload])
+                for n, (part, part_payload) in enumerate(parts, start=1):
+                    con.execute(sql.INSERT_PART, [part.id, session.id, info.id, n, part.type, info.time_created,
+                                                  info.time_created, part_payload])
+                self._emit("message.updated", session.id, info)
+                added += 1
+            whole = not exists and added == len(checked) == session.message_count
+            if (added or not exists) and not whole:  # a whole session keeps its totals as the source added them up
+                con.execute(sql.IMPORTED_SESSION_TOTALS, [session.time_updated, session.id, session.id])
+            if added or not exists:
+                self._emit("session.created" if not exists else "session.updated", session.id, session)
+        self._written.forget_session(session.id)
+        return added
+
+    def session_data(self, session_id: str) -> dict[str, Any]:
+        """What a session keeps beyond its columns (e.g. where an import came from); {} when nothing."""
+        _known_id(session_id, "session")
+        with self.connection() as con:
+            rows = con.execute(sql.SELECT_SESSION_DATA, [session_id]).fetchall()
+        return json.loads(rows[0][0]) if rows and rows[0][0] else {}
 
     # -- messages and parts --------------------------------------------------------
 

@@ -1,0 +1,7 @@
+"""``python -m buddy_jupyter ...``: the ``buddy`` command (see ``cli.py``)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
