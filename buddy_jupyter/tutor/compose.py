@@ -67,6 +67,22 @@ def relevant_text(document: Document, query: Query, words: int = MAX_WORDS) -> s
     return "\n\n".join(text)
 
 
+def parameters_asked(document: Document, query: Query, limit: int = 2) -> list[tuple[str, str]]:
+    """The parameters of a docstring the question is about: "skip rows in read_csv" -> ``skiprows``."""
+    wanted = {stem(w) for term in query.terms for w in re.findall(r"[a-z0-9]+", term.lower())}
+    pairs = {a + b for a in wanted for b in wanted if a != b}
+    exact, partial = [], []
+    for line in document.parameters.splitlines():
+        name, _, text = line.partition(": ")
+        if len(name) <= 2:
+            continue
+        if stem(name.lower().replace("_", "")) in wanted | pairs:
+            exact.append((name, text))
+        elif {stem(p) for p in re.findall(r"[a-z0-9]+", name.lower())} & wanted:
+            partial.append((name, text))
+    return (exact + partial)[:limit]
+
+
 def _name(document: Document) -> str:
     if document.kind == "doc":
         return f"`{document.aliases.split(',')[-1].strip() or document.title}`"
@@ -100,6 +116,9 @@ def compose(hits: Sequence[Hit], query: Query, index: DocsIndex) -> str:
     best = hits[0]
     document = best.document
     lines = [f"**{document.title}**", "", relevant_text(document, query)]
+    asked = parameters_asked(document, query)
+    if asked:
+        lines += [""] + [f"- `{name}`: {_cut(text, 40)}" for name, text in asked]
     if document.example:
         lines += ["", "```python", document.example, "```"]
     related = see_also(best, hits, index)

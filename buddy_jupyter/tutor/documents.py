@@ -38,6 +38,8 @@ class Document:
     """One line naming where this comes from, for the answer's citation."""
     topic: str = ""
     """python, pandas, numpy, matplotlib, errors or notebook: what the question must be about to prefer it."""
+    parameters: str = ""
+    """A docstring's parameters, one ``name: description`` per line, for questions about one of them."""
 
 
 def from_note(note: Note, kind: str = "note") -> Document:
@@ -198,7 +200,7 @@ _BARE_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 
 def _example_for(statements: Sequence[str], name: str, limit: int = 10) -> str:
     """The first example statement that uses ``name``, with the set-up statements before it."""
-    useful = [s for s in statements if not _BARE_NAME.match(s.strip()) and "doctest:" not in s]
+    useful = [re.sub(r"\s*#\s*doctest:.*$", "", s, flags=re.M) for s in statements if not _BARE_NAME.match(s.strip())]
     for index, statement in enumerate(useful):
         if re.search(rf"\b{re.escape(name)}\b", statement):
             chosen = useful[max(0, index - 3): index + 1]
@@ -245,6 +247,7 @@ def docstring_document(name: str, obj: Any) -> Document | None:
         body=body, summary=parsed.summary, example=_example_for(parsed.examples, short), see=see,
         source=f"from the {library} {version} documentation of `{shown}`".replace("  ", " "),
         topic=public.split(".")[0] if public.split(".")[0] in ("pandas", "numpy", "matplotlib") else "python",
+        parameters="\n".join(f"{name}: {text[:300]}" for name, text in list(parsed.parameters.items())[:40]),
     )
 
 

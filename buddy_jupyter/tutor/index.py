@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .documents import Document
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the table layout or the document shapes change."""
 COLUMNS = tuple(f.name for f in fields(Document))
 RANKED = ("title", "aliases", "body")
