@@ -23,7 +23,7 @@ TOUR = [
         "# A tour of buddy_jupyter\n\n"
         "Your learning buddy lives in this notebook. Ask with `%buddy`; every question and answer is kept in "
         "`.buddy/tour.duckdb` beside this notebook, so the conversation survives kernel restarts.\n\n"
-        "No API key is needed: the **offline buddy** answers from built-in notes and your own history. "
+        "No API key is needed: the **offline buddy** answers from teaching notes, the documentation installed with Python and your libraries, and your own history. "
         "Set a real model any time with `%buddy model openai:gpt-4o-mini` (and `OPENAI_API_KEY`)."
     ),
     new_code_cell("%load_ext buddy_jupyter"),
