@@ -150,6 +150,10 @@ def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
                     query.words.append(word)
             elif word in keywords or (word not in STOPWORDS and (len(word) > 1 or word.isdigit())):
                 query.words.append(word)
+    if re.search(r"\bf[- ]?strings?\b", text, re.I):  # "f string": the one letter that matters
+        query.words.append("f string")
+    if re.search(r"(?<![\w.])\d+\.\d+(?![\w.])", text):  # 0.1 + 0.2: a question about floats
+        query.words.append("float")
     query.words = list(dict.fromkeys(query.words))
     if previous_questions and _refers_back(text, query):
         query.follow_up = True
