@@ -1,0 +1,241 @@
+"""KeyError: a column, row label or dict key that is not there, and the closest ones that are."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from .diagnosis import Diagnosis
+from .matching import close_matches, how_it_differs, quoted_list, short
+from .view import MISSING, View, columns_of, first_name, is_frame, is_pandas, is_series, safe_getattr
+
+SHOW_ALL = 20
+"""List every column (or key) when there are at most this many."""
+_LIST_MESSAGES = (
+    re.compile(r"^(\[.*\]) not (?:in index|found in axis)$", re.S),
+    re.compile(r"^None of \[Index\((\[.*\]), dtype=.*\)\] are in the \[(?:columns|index)\]$", re.S),
+    re.compile(r"^Columns? not found: (.*)$", re.S),
+)
+
+
+def missing_keys(error: KeyError) -> list[Any]:
+    """The keys a KeyError is about: its argument, or the list pandas puts in its message."""
+    if not error.args:
+        return []
+    key = error.args[0]
+    if isinstance(key, str):
+        for pattern in _LIST_MESSAGES:
+            match = pattern.match(key)
+            if match:
+                text = match.group(1)
+                try:
+                    value = ast.literal_eval(text)
+                    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+                except (ValueError, SyntaxError):
+                    return [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
+    return [key]
+
+
+def _subscripts(view: View, key: Any):
+    """(subscript node, receiver node, the key's node, 'loc'|'get', position in a tuple) on the failing line."""
+    for node in view.nodes_on_line():
+        if not isinstance(node, ast.Subscript):
+            continue
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for position, part in enumerate(parts):
+            for inner in ast.walk(part):
+                if isinstance(inner, (ast.Constant, ast.Name)) and _same_key(view.resolve(inner), key):
+                    receiver, mode = node.value, "get"
+                    if isinstance(receiver, ast.Attribute) and receiver.attr in ("loc", "at"):
+                        receiver, mode = receiver.value, "loc"
+                    yield node, receiver, inner, mode, position if isinstance(node.slice, ast.Tuple) else None
+                    break
+
+
+def _same_key(value: Any, key: Any) -> bool:
+    try:
+        return value is not MISSING and type(value) is type(key) and value == key
+    except Exception:
+        return False
+
+
+def _labels_fact(name: str, what: str, labels: list[Any], key: Any) -> tuple[list[str], Any]:
+    """Facts about the nearest labels, and the best one (or MISSING)."""
+    facts: list[str] = []
+    best: Any = MISSING
+    close = close_matches(key, labels)
+    typed = [label for label in labels if type(label) is not type(key) and str(label) == str(key)]
+    if typed:
+        best = typed[0]
+        facts.append(f"{short(best)} is there, but as {type(best).__name__}, not {type(key).__name__} "
+                     f"({short(key)}).")
+    elif close:
+        best = close[0]
+        facts.append(f"The closest {what} is {short(best)}: it differs from {short(key)} {how_it_differs(key, best)}.")
+        if len(close) > 1:
+            facts.append("Other near ones: " + quoted_list(close[1:]) + ".")
+    if len(labels) <= SHOW_ALL:
+        facts.append(f"The {what}s of `{name}` are: {quoted_list(labels)}." if labels else f"`{name}` is empty.")
+    else:
+        facts.append(f"`{name}` has {len(labels):,} {what}s.")
+    return facts, best
+
+
+def frame_column(error: BaseException, view: View) -> Diagnosis | None:
+    """``df['score']`` (or ``.loc[:, 'score']``, ``df[['a', 'b']]``) on a DataFrame without that column."""
+    keys = missing_keys(error)
+    if not keys:
+        return None
+    key = keys[0]
+    for node, receiver_node, key_node, mode, position in _subscripts(view, key):
+        frame = view.resolve(receiver_node)
+        if not is_frame(frame) or (mode == "loc" and position != 1):
+            if mode == "loc" or is_series(frame) or isinstance(frame, dict):
+                return None  # a row label or a dict key: the rules below
+            continue
+        name = view.segment(receiver_node) or first_name(receiver_node) or "the DataFrame"
+        return _column_diagnosis(error, view, frame, name, key, key_node)
+    # a method call such as df.drop(columns=[...]), df.groupby('x'), pd.merge(a, b, on='x'):
+    frames = [(n, v) for n, v in _frames_on_line(view)]
+    library = view.library_self(lambda value: is_frame(value) or is_pandas(value, "DataFrameGroupBy"))
+    if library is not MISSING and is_pandas(library, "DataFrameGroupBy"):
+        library = safe_getattr(library, "obj")
+    if library is not MISSING and is_frame(library) and not any(v is library for _, v in frames):
+        frames.append(("the DataFrame", library))
+    for name, frame in frames:
+        columns = columns_of(frame)
+        absent = [k for k in keys if not _contains(columns, k)]
+        if absent:
+            key_node = next((n for n in view.nodes_on_line() if isinstance(n, ast.Constant)
+                             and _same_key(n.value, absent[0])), None)
+            return _column_diagnosis(error, view, frame, name, absent[0], key_node)
+    return None
+
+
+def _contains(labels: list[Any], key: Any) -> bool:
+    try:
+        return key in labels
+    except Exception:
+        return False
+
+
+def _frames_on_line(view: View):
+    seen = []
+    for node in view.nodes_on_line():
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
+            value = view.resolve(node)
+            if is_frame(value) and not any(value is v for v in seen):
+                seen.append(value)
+                yield view.segment(node) or "the DataFrame", value
+
+
+def _column_diagnosis(error, view: View, frame: Any, name: str, key: Any, key_node) -> Diagnosis:
+    columns = columns_of(frame)
+    facts = [f"`{name}` has no column {short(key)}."]
+    more, best = _labels_fact(name, "column", columns, key)
+    index_name = safe_getattr(safe_getattr(frame, "index"), "name")
+    fix, code = "", ""
+    if best is not MISSING:
+        facts += more
+        fix = f"Use the column's exact name, {short(best)}."
+        if key_node is not None:
+            code = view.replaced(key_node, repr(best))
+        if not code:
+            code = f"{name}[{best!r}]"
+    elif index_name is not MISSING and index_name is not None and index_name == key:
+        facts.append(f"{short(key)} is the name of the index of `{name}` (after `set_index`), not a column.")
+        fix = "Read it from the index, or make it a column again with `reset_index()`."
+        code = f"{name} = {name}.reset_index()"
+    else:
+        facts += more
+        fix = "Use one of the existing columns: check the spelling against the list of columns."
+        code = f"{name}.columns"
+    return Diagnosis(f"KeyError: {short(key)}", facts, fix, code)
+
+
+def row_label(error: BaseException, view: View) -> Diagnosis | None:
+    """``df.loc['x']``, ``s['x']``: a row label that is not in the index."""
+    keys = missing_keys(error)
+    if not keys:
+        return None
+    key = keys[0]
+    for node, receiver_node, key_node, mode, position in _subscripts(view, key):
+        value = view.resolve(receiver_node)
+        if not (is_frame(value) and mode == "loc" and position in (0, None)) and not is_series(value):
+            continue
+        name = view.segment(receiver_node) or "the data"
+        index = safe_getattr(value, "index")
+        size = len(index) if index is not MISSING else 0
+        labels = list(index[:5000]) if index is not MISSING and size <= 5000 else []
+        facts = [f"{short(key)} is not a label in the index of `{name}`."]
+        fix, code = "Use a label that is in the index, or `.iloc[n]` for the n-th row by position.", ""
+        if is_frame(value) and _contains(columns_of(value), key):
+            facts.append(f"{short(key)} is a column of `{name}`, not a row label.")
+            return Diagnosis(f"KeyError: {short(key)}", facts, "Select the column by name.",
+                             f"{name}[{key!r}]")
+        if labels:
+            more, best = _labels_fact(name, "label", labels, key)
+            facts += more
+            if best is not MISSING and key_node is not None:
+                fix, code = f"Use the label {short(best)}.", view.replaced(key_node, repr(best))
+        else:
+            facts.append(f"The index has {size:,} labels" + (f" of dtype {safe_getattr(index, 'dtype')}"
+                                                               if index is not MISSING else "") + ".")
+        if isinstance(key, int) and not isinstance(key, bool) and not code:
+            if 0 <= key < size or -size <= key < 0:
+                code = f"{name}.iloc[{key}]"
+                fix = "To take a row by its position, use `.iloc`."
+            else:
+                facts.append(f"`{name}` has {size:,} rows, so there is no row at position {key} either.")
+        return Diagnosis(f"KeyError: {short(key)}", facts, fix, code)
+    return None
+
+
+def dict_key(error: BaseException, view: View) -> Diagnosis | None:
+    """``d['x']`` on a dict (or another mapping) without that key."""
+    keys = missing_keys(error)
+    if not keys:
+        return None
+    key = keys[0]
+    for node, receiver_node, key_node, mode, position in _subscripts(view, key):
+        value = view.resolve(receiver_node)
+        if not isinstance(value, dict) and type(value).__name__ not in ("_Environ", "OrderedDict", "defaultdict"):
+            continue
+        name = view.segment(receiver_node) or "the dict"
+        try:
+            labels = list(value.keys())[:5000] if len(value) <= 5000 else []
+        except Exception:
+            labels = []
+        facts = [f"`{name}` has no key {short(key)}."]
+        more, best = _labels_fact(name, "key", labels, key)
+        facts += more
+        if best is not MISSING:
+            return Diagnosis(f"KeyError: {short(key)}", facts, f"Use the existing key {short(best)}.",
+                             view.replaced(key_node, repr(best)) or f"{name}[{best!r}]")
+        return Diagnosis(f"KeyError: {short(key)}", facts,
+                         "Check the key, or use `.get()` to get a default instead of an error when it is missing.",
+                         f"{name}.get({key!r})")
+    return None
+
+
+def pop_or_remove(error: BaseException, view: View) -> Diagnosis | None:
+    """``s.remove(x)`` on a set, ``d.pop(k)`` on a dict: the element is not there."""
+    keys = missing_keys(error)
+    node = view.node
+    if not keys or not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return None
+    receiver = view.resolve(node.func.value)
+    name = view.segment(node.func.value)
+    if isinstance(receiver, set) and node.func.attr == "remove":
+        return Diagnosis(f"KeyError: {short(keys[0])}", [f"`{name}` (a set) does not contain {short(keys[0])}."],
+                         "`discard` removes an element if it is there and does nothing otherwise.",
+                         view.replaced(node.func, f"{name}.discard"))
+    if isinstance(receiver, dict) and node.func.attr == "pop":
+        args = ", ".join(view.segment(a) for a in node.args[:1])
+        return Diagnosis(f"KeyError: {short(keys[0])}", [f"`{name}` has no key {short(keys[0])} to pop."],
+                         "Give `pop` a default for a missing key.", view.replaced(node, f"{name}.pop({args}, None)"))
+    return None
+
+
+RULES = {KeyError: [frame_column, row_label, dict_key, pop_or_remove]}

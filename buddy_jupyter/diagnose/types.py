@@ -1,0 +1,332 @@
+"""TypeError: mixed operand types (with each value's type), wrong arguments against the real
+signature, a builtin name overwritten, calling or indexing the wrong kind of object."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import re
+from typing import Any
+
+from .attributes import none_facts
+from .diagnosis import Diagnosis
+from .matching import close_matches, short
+from .view import MISSING, View, columns_of, describe, is_frame, is_series
+
+_OPERANDS = (
+    re.compile(r'can only concatenate (\w+) \(not "(\w+)"\) to (\w+)'),
+    re.compile(r"unsupported operand type\(s\) for (\S+): '(\w+)' and '(\w+)'"),
+    re.compile(r"'(\S+)' not supported between instances of '(\w+)' and '(\w+)'"),
+    re.compile(r"must be (\w+), not (\w+)"),
+)
+
+
+def _title(error: BaseException) -> str:
+    return f"TypeError: {str(error).strip().splitlines()[0][:160]}"
+
+
+def _operand_facts(view: View, nodes: list[ast.AST]) -> list[str]:
+    facts = []
+    for node in nodes:
+        if isinstance(node, ast.Constant):
+            continue
+        value = view.resolve(node)
+        if value is not MISSING:
+            facts.append(f"`{view.segment(node)}` is {describe(value)}.")
+    return facts
+
+
+def _flatten_add(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _flatten_add(node.left) + _flatten_add(node.right)
+    return [node]
+
+
+def _numeric_text(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    try:
+        float(value.strip())
+        return True
+    except ValueError:
+        return False
+
+
+def mixed_operands(error: BaseException, view: View) -> Diagnosis | None:
+    """``'I am ' + age`` -> an f-string; ``'3' + 1`` -> ``int('3') + 1``; ``x < '5'`` with both types."""
+    message = str(error)
+    if not any(p.search(message) for p in _OPERANDS):
+        return None
+    node = view.node
+    if not isinstance(node, (ast.BinOp, ast.Compare, ast.AugAssign)):
+        node = next((n for n in view.nodes_on_line() if isinstance(n, (ast.BinOp, ast.Compare, ast.AugAssign))), None)
+    if node is None:
+        return None
+    title = _title(error)
+    if isinstance(node, ast.Compare):
+        operands = [node.left, *node.comparators]
+        facts = _operand_facts(view, operands)
+        texts = [o for o in operands if _numeric_text(view.resolve(o))]
+        if texts:
+            target = texts[0]
+            return Diagnosis(title, facts + [f"`{view.segment(target)}` holds a number written as text."],
+                             "Convert the text to a number before comparing.",
+                             view.replaced(target, f"float({view.segment(target)})"))
+        return Diagnosis(title, facts, "Compare values of the same type: convert one side with `int()`, `float()` "
+                         "or `str()`.", "")
+    if isinstance(node, ast.AugAssign):
+        parts = [node.target, node.value]
+    else:
+        parts = [node.left, node.right]
+    facts = _operand_facts(view, parts)
+    values = [view.resolve(p) for p in parts]
+    if any(v is None for v in values):
+        culprit = parts[[v is None for v in values].index(True)]
+        return none_facts(title, view, view.segment(culprit), f"`{view.segment(culprit)}` is None.")
+    has_text = any(type(v) is str for v in values)
+    is_add = isinstance(getattr(node, "op", None), ast.Add)
+    if isinstance(node, ast.BinOp) and is_add and has_text:
+        chain = _flatten_add(node)
+        constants = [p for p in chain if isinstance(p, ast.Constant) and isinstance(p.value, str)]
+        numbers = [p for p in chain if not isinstance(p, ast.Constant) and _numeric_text(view.resolve(p))]
+        if constants or not numbers:
+            body = "".join(p.value.replace("{", "{{").replace("}", "}}") if isinstance(p, ast.Constant)
+                           and isinstance(p.value, str) else "{" + view.segment(p) + "}" for p in chain)
+            quote = '"' if '"' not in body else "'"
+            return Diagnosis(title, facts + ["`+` joins text only with text; numbers must be turned into text first."],
+                             "Put the values into an f-string: it turns each one into text.",
+                             view.replaced(node, f"f{quote}{body}{quote}"))
+        target = numbers[0]
+        return Diagnosis(title, facts + [f"`{view.segment(target)}` is a number written as text "
+                                         "(`input()` and files give text)."],
+                         "Convert the text to a number before the arithmetic.",
+                         view.replaced(target, f"int({view.segment(target)})"))
+    if has_text:
+        numbers = [p for p, v in zip(parts, values) if _numeric_text(v)]
+        if numbers:
+            target = numbers[0]
+            return Diagnosis(title, facts + [f"`{view.segment(target)}` is a number written as text."],
+                             "Convert it to a number first.", view.replaced(target, f"float({view.segment(target)})"))
+    if isinstance(node, ast.BinOp) and is_add and any(type(v) is list for v in values):
+        other = [p for p, v in zip(parts, values) if type(v) is not list]
+        if other:
+            return Diagnosis(title, facts + ["`+` joins a list only with another list."],
+                             "Wrap the item in a list, or use `append`.",
+                             view.replaced(other[0], f"[{view.segment(other[0])}]"))
+    return Diagnosis(title, facts, "Convert the values to one type before combining them (`int()`, `float()`, "
+                     "`str()`).", "") if facts else None
+
+
+_SIGNATURE = re.compile(
+    r"^(?P<func>[\w.<>]+)\(\) (?:(?P<missing>missing \d+ required (?:positional |keyword-only )?arguments?: (?P<names>.+))"
+    r"|got an unexpected keyword argument '(?P<unexpected>\w+)'"
+    r"|takes (?P<takes>(?:from )?\d+(?: to \d+)?) positional arguments? but (?P<given>\d+) (?:were|was) given"
+    r"|got multiple values for argument '(?P<multiple>\w+)')")
+
+
+def arguments(error: BaseException, view: View) -> Diagnosis | None:
+    """Missing or unexpected arguments, shown against the function's real signature."""
+    match = _SIGNATURE.match(str(error))
+    if not match:
+        return None
+    short_name = match.group("func").split(".")[-1]
+    call = view.node if isinstance(view.node, ast.Call) else None
+    if call is None:
+        call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call)
+                     and view.segment(n.func).split(".")[-1] == short_name), None)
+    callee = view.resolve(call.func) if call is not None else MISSING
+    facts: list[str] = []
+    signature = None
+    if callee is not MISSING:
+        try:
+            signature = inspect.signature(callee)
+            facts.append(f"The signature is `{short_name}{_short_signature(signature)}`.")
+        except (TypeError, ValueError):
+            signature = None
+    title = _title(error)
+    if match.group("missing"):
+        names = re.findall(r"'(\w+)'", match.group("names"))
+        if names == ["self"]:
+            return Diagnosis(title, facts + [f"`{short_name}` was called on the class itself, so there is no "
+                                             "object for `self`."],
+                             "Make an object first, then call the method on it.",
+                             f"obj = {view.segment(call.func).rsplit('.', 1)[0]}()" if call is not None else "")
+        facts.insert(0, f"`{short_name}` needs " + ", ".join(f"`{n}`" for n in names) + ", and the call does not give "
+                     + ("it." if len(names) == 1 else "them."))
+        code = ""
+        if call is not None:
+            given = [view.segment(a) for a in call.args] + [view.segment(k) for k in call.keywords]
+            code = view.replaced(call, f"{view.segment(call.func)}({', '.join(given + [n + '=...' for n in names])})")
+        return Diagnosis(title, facts, "Pass every required argument.", code)
+    if match.group("unexpected"):
+        wrong = match.group("unexpected")
+        params = list(signature.parameters) if signature else []
+        near = close_matches(wrong, params)
+        facts.insert(0, f"`{short_name}` has no parameter `{wrong}`.")
+        if near and call is not None:
+            keyword = next((k for k in call.keywords if k.arg == wrong), None)
+            code = view.replaced(keyword, f"{near[0]}={view.segment(keyword.value)}") if keyword is not None else ""
+            facts.append(f"The closest parameter is `{near[0]}`.")
+            return Diagnosis(title, facts, f"Use `{near[0]}`.", code)
+        return Diagnosis(title, facts, "Use one of the parameters in the signature.", "")
+    if match.group("takes"):
+        facts.insert(0, f"`{short_name}` takes {match.group('takes')} positional arguments, and the call gives "
+                     f"{match.group('given')}.")
+        if signature and "self" in signature.parameters:
+            facts.append("For a method, `self` counts as one: define it as `def method(self, ...)`.")
+        elif signature is None and call is not None and callee is not MISSING and inspect.isclass(callee):
+            facts.append("A class gets its arguments through `__init__(self, ...)`: check that it is spelt "
+                         "`__init__` with two underscores on each side.")
+        return Diagnosis(title, facts, "Pass as many arguments as the function declares.", "")
+    wrong = match.group("multiple")
+    return Diagnosis(title, facts + [f"`{wrong}` was given twice: once by position and once by name."],
+                     f"Give `{wrong}` only once.", "")
+
+
+def _short_signature(signature: inspect.Signature, limit: int = 160) -> str:
+    text = str(signature)
+    return text if len(text) <= limit else text[:limit] + "…)"
+
+
+def not_callable(error: BaseException, view: View) -> Diagnosis | None:
+    """``list = [...]`` then ``list(x)``; ``df.shape()``; ``2(x + 1)``."""
+    match = re.match(r"'(\w+)' object is not callable", str(error))
+    if not match:
+        return None
+    call = view.node if isinstance(view.node, ast.Call) else next(
+        (n for n in view.nodes_on_line() if isinstance(n, ast.Call)
+         and type(view.resolve(n.func)).__name__ == match.group(1)), None)
+    if call is None:
+        return None
+    title = _title(error)
+    func = call.func
+    value = view.resolve(func)
+    if isinstance(func, ast.Name) and hasattr(builtins, func.id) and value is not getattr(builtins, func.id):
+        name = func.id
+        return Diagnosis(title, [f"`{name}` is {describe(value)} in this notebook, so it hides Python's `{name}()`.",
+                                 f"A line such as `{name} = ...` replaced the builtin."],
+                         f"Delete your variable to get `{name}()` back, and rename it (e.g. `my_{name}`) where "
+                         "you made it.", f"del {name}")
+    if isinstance(func, ast.Constant) and isinstance(func.value, (int, float)):
+        return Diagnosis(title, [f"`{view.segment(call)}`: in Python a number next to brackets is not a multiplication."],
+                         "Write the `*`.", view.replaced(call, f"{view.segment(func)} * ({', '.join(view.segment(a) for a in call.args)})"))
+    facts = [f"`{view.segment(func)}` is {describe(value)}, not a function." if value is not MISSING else
+             f"`{view.segment(func)}` is a {match.group(1)}, not a function."]
+    if isinstance(func, ast.Attribute) and not call.args and not call.keywords:
+        facts.append(f"`{func.attr}` is a value (an attribute), read without parentheses.")
+        return Diagnosis(title, facts, "Drop the parentheses.", view.replaced(call, view.segment(func)))
+    return Diagnosis(title, facts, "Only functions, methods and classes can be called with `(...)`.", "")
+
+
+def not_subscriptable(error: BaseException, view: View) -> Diagnosis | None:
+    """``x[0]`` on None, on a function (``df.head[5]``), on a number."""
+    match = re.match(r"'(\w+)' object is not subscriptable", str(error))
+    if not match:
+        return None
+    kind = match.group(1)
+    node = view.node if isinstance(view.node, ast.Subscript) else next(
+        (n for n in view.nodes_on_line() if isinstance(n, ast.Subscript)
+         and type(view.resolve(n.value)).__name__ == kind), None)
+    title = _title(error)
+    if node is None:
+        return None
+    base = view.segment(node.value)
+    if kind == "NoneType":
+        return none_facts(title, view, base, f"`{base}` is None, so it cannot be indexed with `[...]`.")
+    if kind in ("method", "function", "builtin_function_or_method", "type"):
+        return Diagnosis(title, [f"`{base}` is a function or method: it is called with `( )`, not indexed with `[ ]`."],
+                         "Use parentheses.", view.replaced(node, f"{base}({view.segment(node.slice)})"))
+    value = view.resolve(node.value)
+    return Diagnosis(title, [f"`{base}` is {describe(value) if value is not MISSING else 'a ' + kind}; only "
+                             "sequences (list, str, tuple), dicts and tables can be indexed with `[...]`."],
+                     f"Check what `{base}` holds with `type({base})`.", f"type({base})")
+
+
+def not_iterable(error: BaseException, view: View) -> Diagnosis | None:
+    """``for i in len(x)`` / ``for i in 10``: loop over ``range(...)``."""
+    match = re.match(r"'(\w+)' object is not iterable", str(error))
+    if not match:
+        return None
+    kind = match.group(1)
+    loop = next((n for n in view.nodes_on_line() if isinstance(n, (ast.For, ast.comprehension))), None)
+    title = _title(error)
+    if kind in ("int", "float") and loop is not None:
+        target = loop.iter
+        return Diagnosis(title, [f"`{view.segment(target)}` is a number; a `for` loop needs a sequence of values."],
+                         "Loop over `range(...)` to count from 0 to that number.",
+                         view.replaced(target, f"range({view.segment(target)})"))
+    if kind == "NoneType":
+        source = view.segment(loop.iter) if loop is not None else ""
+        return none_facts(title, view, source, f"`{source or 'the value'}` is None, so there is nothing to loop over "
+                          "or unpack.")
+    return None
+
+
+def wrong_index_type(error: BaseException, view: View) -> Diagnosis | None:
+    """``lst['a']``, ``text['key']`` (a list or a str where a dict was expected), unhashable keys."""
+    message = str(error)
+    title = _title(error)
+    if message.startswith(("list indices must be", "string indices must be", "tuple indices must be")):
+        node = view.node if isinstance(view.node, ast.Subscript) else next(
+            (n for n in view.nodes_on_line() if isinstance(n, ast.Subscript)), None)
+        if node is None:
+            return None
+        base = view.segment(node.value)
+        value = view.resolve(node.value)
+        facts = [f"`{base}` is {describe(value) if value is not MISSING else 'a sequence'}, indexed by position "
+                 f"(0, 1, 2...), and `{view.segment(node.slice)}` is not a whole number."]
+        if type(value) is list and value and isinstance(value[0], dict):
+            facts.append(f"Its items are dicts: take one first, e.g. `{base}[0][{view.segment(node.slice)}]`, or loop "
+                         "over them.")
+            return Diagnosis(title, facts, "Index an item of the list, not the list.",
+                             view.replaced(node, f"{base}[0][{view.segment(node.slice)}]"))
+        if type(value) is str:
+            facts.append(f"`{base}` is text, not a dict: perhaps a loop over a dict gave its keys, or JSON was not parsed.")
+        return Diagnosis(title, facts, "Use a number position, or make it a dict if you want to look things up by name.",
+                         "")
+    match = re.match(r"unhashable type: '(\w+)'", message)
+    if match:
+        kind = match.group(1)
+        if kind in ("list", "dict", "set"):
+            return Diagnosis(title, [f"A {kind} can change, so it cannot be a dict key, a set member or a groupby key."],
+                             "Use a tuple instead of a list (`tuple(x)`), or a string.", "")
+        if kind in ("DataFrame", "Series"):
+            return Diagnosis(title, [f"A {kind} was used where one label was expected (a dict key, a set, a column name)."],
+                             "Pass the column name (text), not the column itself.", "")
+    return None
+
+
+def text_in_numbers(error: BaseException, view: View) -> Diagnosis | None:
+    """``df.mean()`` over text columns (pandas): name the text columns, ``numeric_only=True``."""
+    message = str(error)
+    if not re.search(r"Cannot perform reduction '\w+' with string dtype|[Cc]ould not convert .* to numeric|"
+                     r"unsupported operand type\(s\) for [+/]: 'str' and '(?:int|float)'", message):
+        return None
+    call = view.node if isinstance(view.node, ast.Call) else next(
+        (n for n in view.nodes_on_line() if isinstance(n, ast.Call)), None)
+    if call is None or not isinstance(call.func, ast.Attribute):
+        return None
+    value = view.resolve(call.func.value)
+    name = view.segment(call.func.value)
+    if value is MISSING:
+        value = view.library_self(lambda v: is_frame(v) or is_series(v))
+        name = name if len(name) <= 30 else "the DataFrame"
+    if not (is_frame(value) or is_series(value)):
+        return None
+    title = _title(error)
+    if is_series(value):
+        return Diagnosis(title, [f"`{name}` holds text (dtype {value.dtype}), not numbers."],
+                         "Convert it to numbers first (`pd.to_numeric`; `errors='coerce'` turns bad values into NaN).",
+                         f"pd.to_numeric({name}, errors='coerce').{call.func.attr}()")
+    text_columns = [c for c, t in value.dtypes.items() if str(t) in ("object", "str", "string", "category")][:15]
+    facts = [f"`{name}` has text columns: " + ", ".join(repr(c) if isinstance(c, str) else str(c)
+                                                        for c in text_columns) + "."]
+    keywords = ", ".join([view.segment(a) for a in call.args] + [view.segment(k) for k in call.keywords]
+                         + ["numeric_only=True"])
+    return Diagnosis(title, facts, "Ask for numeric columns only.",
+                     view.replaced(call, f"{view.segment(call.func)}({keywords})"))
+
+
+RULES = {TypeError: [text_in_numbers, mixed_operands, arguments, not_callable, not_subscriptable, not_iterable,
+                     wrong_index_type]}
