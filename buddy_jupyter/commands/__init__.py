@@ -5,3 +5,4 @@ the line) and the cell body, and returns something IPython displays.
 """
 
 from . import analytics, interop, sessions, tutor  # noqa: F401
+from . import course  # noqa: F401,E402

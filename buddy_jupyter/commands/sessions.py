@@ -167,12 +167,24 @@ def _status(magics: BuddyMagics, args, cell):
         f"store:     {store.path} ({size / 2**20:.1f} MiB, {'read-only' if store.read_only else 'read-write'})",
         f"schema:    {store.schema_version()}",
         f"model:     {kb.config.model}" + (f" via {kb.config.base_url}" if kb.config.base_url else ""),
+        f"course:    {course_settings_line(kb)}",
         f"sessions:  {counts[0]}   messages: {counts[1]}   parts: {counts[2]}",
         f"current:   {kb.current_session_id or '(none)'}",
         f"file held: {'yes' if store.lease.is_open else 'no'} (released after {kb.config.idle_release:g} s idle)",
     ]
     lines += [f"note:      {notice}" for notice in store.notices]
     print("\n".join(lines))
+
+
+def course_settings_line(kb) -> str:
+    """The course's mode for ``status`` (a broken course file is reported, not raised)."""
+    from ..course.policy import settings_for
+    from ..errors import BuddyError
+
+    try:
+        return settings_for(kb).describe()
+    except BuddyError as error:
+        return f"unreadable ({error})"
 
 
 @subcommand("explain", "explain", "explain the last error in this notebook")

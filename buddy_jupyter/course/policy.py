@@ -51,6 +51,8 @@ HELD_BACK = ("\n> _A code block that completes exercise cell `{cell}` was held b
 def course_policy(kb: "KernelBuddy", runner: "ModelRunner") -> "ModelRunner":
     """The runner to answer with under the course's mode; ``CourseOff`` in ``off`` mode."""
     settings = settings_for(kb)
+    if settings.notes is not None and not kb.config.notes_path:
+        kb.config.notes_path = str(settings.notes)  # the course's teacher notes rank first offline
     if settings.active:
         try:
             from .share import resume

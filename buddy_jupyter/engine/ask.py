@@ -13,6 +13,7 @@ from .context import gather, last_error
 from ..errors import InvalidInput
 from .events import ModelError, ModelRequest, ModelRunner, Tool
 from .turn import Turn, TurnResult, history_for_model
+from ..course.policy import course_policy
 
 if TYPE_CHECKING:
     from ..display import Answer
@@ -157,6 +158,7 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
 
     model = question.model or kb.config.model or "offline"
     runner = _runner_for(model, kb)  # before anything is stored: an unknown model stores nothing
+    runner = course_policy(kb, runner)  # the course's mode: off refuses here, explain guards a real model
     store = kb.store
     session = store.find_session(question.session_id) if question.session_id else kb.current_session(create=True)
     kb.current_session_id = session.id
