@@ -105,7 +105,8 @@ def _cell(value: Any, width: int | None) -> str:
         text = str(value)
     text = text.replace("\n", " ")
     if width is not None and len(text) > width:
-        text = text[: width - 1] + "…"
+        # a path keeps its end (the file's name), other text its start
+        text = "…" + text[-(width - 1):] if text.startswith("/") else text[: width - 1] + "…"
     return text
 
 
@@ -369,9 +370,18 @@ def _status(args: argparse.Namespace) -> None:
                               if has else 0)
             schema = (history.con.execute(f"SELECT max(name) FROM {alias}.main.buddy_migrations").fetchall()[0][0]
                       if alias in _with_table(history, "buddy_migrations") else "empty")
-            rows.append((history.notebooks[alias], str(path), round(path.stat().st_size / 1024),
+            rows.append((_shown(history.notebooks[alias], where.root), _shown(str(path), where.root),
+                         round(path.stat().st_size / 1024),
                          formats.get(alias), schema, *counts))
     emit_table(args, columns, rows)
+
+
+def _shown(path: str, root: Path) -> str:
+    """A path relative to the folder the command reads, when it is inside it."""
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return path
 
 
 def _with_table(history, table: str) -> set[str]:

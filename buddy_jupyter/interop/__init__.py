@@ -70,9 +70,10 @@ def _json(source: Path) -> Any:
         raise ImportFormatError(f"{source} is not text (JSON) nor a database buddy_jupyter imports; "
                                 "nothing was imported") from None
     except json.JSONDecodeError as error:
-        cut = " (the file looks cut short)" if error.pos >= len(source.read_text(encoding="utf-8").rstrip()) else ""
-        raise ImportFormatError(f"{source} is not valid JSON{cut}: {error.msg} at line {error.lineno}; "
-                                "nothing was imported") from None
+        text = source.read_text(encoding="utf-8").rstrip()
+        cut = error.msg.startswith("Unterminated") or error.pos >= len(text) - 1
+        raise ImportFormatError(f"{source} is not valid JSON{' (it looks cut short)' if cut else ''}: {error.msg} "
+                                f"(line {error.lineno}, column {error.colno}); nothing was imported") from None
 
 
 def import_path(store: "Store", path: str | os.PathLike[str], fmt: str | None = None) -> ImportReport:

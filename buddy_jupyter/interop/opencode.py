@@ -113,7 +113,7 @@ def read_database(path: Path) -> list[Imported]:
         parts: dict[str, list[dict]] = {}
         order = "time_created, id" if _has_column(con, "part", "time_created") else "id"
         for row in con.execute(f"SELECT * FROM part ORDER BY {order}"):
-            record = _row_record(row)
+            record = _row_record(row, times=False)
             parts.setdefault(record.get("messageID"), []).append(record)
     except sqlite3.Error as error:
         raise ImportFormatError(f"{path} could not be read as OpenCode's database ({error}); nothing was imported") from None
@@ -127,8 +127,9 @@ def _has_column(con: sqlite3.Connection, table: str, column: str) -> bool:
     return any(row[1] == column for row in con.execute(f"PRAGMA table_info({table})"))
 
 
-def _row_record(row: sqlite3.Row) -> dict[str, Any]:
-    """A database row as the JSON file's record: ``data`` merged with the key and time columns."""
+def _row_record(row: sqlite3.Row, times: bool = True) -> dict[str, Any]:
+    """A database row as the JSON file's record: ``data`` merged with the key columns (and the time
+    columns, for sessions and messages: a part's are bookkeeping, its own times are in ``data``)."""
     columns = dict(zip(row.keys(), tuple(row)))
     record: dict[str, Any] = {}
     raw = columns.pop("data", None)
@@ -145,7 +146,8 @@ def _row_record(row: sqlite3.Row) -> dict[str, Any]:
         if value is None:
             continue
         if column.startswith("time_"):
-            time.setdefault(column[5:], value)
+            if times:
+                time.setdefault(column[5:], value)
         elif column == "session_id":
             record.setdefault("sessionID", value)
         elif column == "message_id":
@@ -156,7 +158,8 @@ def _row_record(row: sqlite3.Row) -> dict[str, Any]:
             record.setdefault("projectID", value)
         else:
             record.setdefault(column, value)
-    record["time"] = time
+    if time:
+        record["time"] = time
     return record
 
 
