@@ -42,7 +42,9 @@ class Answer(str):
             return None
         body = str(self)
         if self.fmt == "code" and not _CODE_BLOCK.search(body):
-            body = f"```python\n{body}\n```"
+            from .transcript import fence
+
+            body = fence(body, "python")
         tail = f"\n\n<sub>{self.footer}</sub>" if self.footer else ""
         return body + tail, self.metadata
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Iterable
 
 from .schema.messages import AssistantMessage, MessageWithParts
@@ -33,6 +34,13 @@ def footer(message: AssistantMessage, elapsed: float | None = None) -> str:
     return " · ".join(bits)
 
 
+def fence(text: str, info: str = "") -> str:
+    """``text`` as a Markdown code block whose fence is longer than any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{info}\n{text}\n{ticks}"
+
+
 def _details(summary: str, body: str) -> str:
     return f"<details><summary>{html.escape(summary)}</summary>\n\n{body}\n\n</details>"
 
@@ -47,7 +55,7 @@ def part_markdown(part: Part) -> str:
         state = part.state
         args = json.dumps(state.input, ensure_ascii=False)
         if state.status == "completed":
-            body = f"```\n{state.output}\n```"
+            body = fence(state.output)
         elif state.status == "error":
             body = f"**error:** {state.error}"
         else:

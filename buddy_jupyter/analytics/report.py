@@ -42,9 +42,21 @@ class ProgressReport:
         return (f"{self.total_minutes:.0f} min of study over {days} day(s), "
                 f"{sessions} study session(s) ({self.scope})")
 
-    def _repr_markdown_(self) -> str:
-        parts = ["### Your progress", "", self._summary(), ""]
+    def _ipython_display_(self) -> None:
+        """The chart as a real ``image/png`` output (nbconvert extracts it), then the tables."""
+        from IPython.display import display
+
         if self.chart_png:
+            display({"image/png": self.chart_png, "text/plain": "<minutes of study per day>"}, raw=True,
+                    metadata={"image/png": {"alt": "minutes of study per day"}})
+        display({"text/plain": repr(self), "text/html": self._repr_html_(chart=False),
+                 "text/markdown": self._repr_markdown_(chart=False)}, raw=True)
+
+    def _repr_markdown_(self, chart: bool = True) -> str:
+        parts = ["### Your progress", "", self._summary(), ""]
+        if self.chart_png and not chart:
+            pass
+        elif self.chart_png:
             parts += [f"![minutes per day](data:image/png;base64,{base64.b64encode(self.chart_png).decode()})", ""]
         else:
             parts += ["```", text_bars(self.by_day), "```", ""]
@@ -55,9 +67,11 @@ class ProgressReport:
             parts.append(f"_Skipped (busy in another program): {', '.join(self.skipped)}_")
         return "\n".join(parts)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self, chart: bool = True) -> str:
         parts = ["<h3>Your progress</h3>", f"<p>{html.escape(self._summary())}</p>"]
-        if self.chart_png:
+        if self.chart_png and not chart:
+            pass
+        elif self.chart_png:
             data = base64.b64encode(self.chart_png).decode()
             parts.append(f'<img alt="minutes per day" src="data:image/png;base64,{data}"/>')
         else:
@@ -125,23 +139,35 @@ def minutes_chart(points: list[tuple[date, float]]) -> bytes | None:
     if not points:
         return None
     try:
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-        from matplotlib.figure import Figure
+        figure = chart_figure(points)
     except ImportError:
         return None
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(points: list[tuple[date, float]]):
+    """The matplotlib ``Figure`` of ``minutes_chart`` (object API: the learner's pyplot is left alone)."""
+    from matplotlib.figure import Figure
+
+    # One bar per day at 0..n-1, each tick labelled with its own day: a date locator put month labels
+    # (and an offset like "2026-Dec") under bars of another month.
+    days = [d for d, _ in points]
     figure = Figure(figsize=(7, 2.4), dpi=100)
     axes = figure.subplots()
-    axes.bar([d for d, _ in points], [m for _, m in points], color="#4c78a8", width=0.8)
-    locator = AutoDateLocator(maxticks=8)
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.bar(range(len(points)), [m for _, m in points], color="#4c78a8", width=0.8)
+    step = max(1, -(-len(days) // 10))
+    ticks = list(range(len(days) - 1, -1, -step))[::-1]  # the last day always has its label
+    axes.set_xticks(ticks, [f"{days[i].day} {days[i]:%b}" for i in ticks], fontsize=8)
+    axes.set_xlim(-0.6, len(days) - 0.4)
+    first, last = days[0], days[-1]
+    axes.set_xlabel(f"{first:%d %b %Y} – {last:%d %b %Y}" if first != last else f"{last:%d %b %Y}", fontsize=8)
     axes.set_ylabel("minutes")
     axes.set_title("Study time per day")
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 def text_bars(by_day: "pandas.DataFrame", width: int = 40) -> str:
