@@ -16,10 +16,10 @@ def _course_env(monkeypatch, tmp_path):
     monkeypatch.setenv("JUPYTERHUB_USER", "ana")
 
 
-def write_course(folder, *, mode="full", name="data-101", extra=""):
+def write_course(folder, *, mode="full", name="data-101", extra="", exchange="../exchange"):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "buddy-course.toml").write_text(
-        f'[course]\nname = "{name}"\nexchange = "../exchange"\nmode = "{mode}"\nshare_interval = 300\n'
+        f'[course]\nname = "{name}"\nexchange = "{exchange}"\nmode = "{mode}"\nshare_interval = 300\n'
         f'curriculum = ["python basics", "pandas groupby"]\n{extra}')
     return folder / "buddy-course.toml"
 
