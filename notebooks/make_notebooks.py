@@ -50,7 +50,7 @@ TOUR = [
     new_markdown_cell("## Sessions and history"),
     new_code_cell("%buddy sessions"),
     new_code_cell("%buddy history"),
-    new_code_cell("notes = %buddy export --format md\nprint(notes.read_text()[:300])"),
+    new_code_cell("# .buddy/ is git-ignored: the notes stay out of the repository; the link opens them\n%buddy export --format md --to .buddy/exports/tour-notes.md --force"),
     new_markdown_cell(
         "## Your history is a database\n"
         "Ask it anything with SQL: `messages`, `turns`, `tool_calls` and `timeline` are views over the store."

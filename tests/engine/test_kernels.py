@@ -49,8 +49,11 @@ def test_example_notebook_runs_end_to_end(tmp_path, name):
     store = read_store(tmp_path / ".buddy" / f"{name}.duckdb")
     sessions = store.list_sessions()
     assert sessions and sessions[0].message_count >= 2
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name != ".buddy")
+    assert written == [f"{name}.ipynb"], written  # an example writes nothing a repository would track
     if name == "tour":
         assert sessions[0].title == "Tour of the buddy"
+        assert (tmp_path / ".buddy" / "exports" / "tour-notes.md").exists()
         explain = next(c for c in nb.cells if c.source == "%buddy explain")
         assert "KeyError" in outputs_text(explain)
     store.close()
