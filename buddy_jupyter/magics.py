@@ -276,6 +276,9 @@ def register(shell) -> None:
 
     kb.activity = ActivityRecorder(kb)
     kb.activity.register(shell)
+    from .diagnose import recorder  # the standard library's warnings only
+
+    recorder.install(shell)
 
 
 def unregister(shell) -> None:
@@ -285,6 +288,9 @@ def unregister(shell) -> None:
     activity = getattr(kb, "activity", None)
     if activity is not None:
         activity.unregister(shell)
+    from .diagnose import recorder
+
+    recorder.uninstall(shell)
     if "buddy_jupyter.sidebar.placement" in sys.modules:
         from .sidebar import close_sidebar
 

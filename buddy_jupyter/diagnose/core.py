@@ -9,10 +9,10 @@ is skipped, and any other failure gives None (the caller falls back to the trace
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any, Callable, Mapping
 
 from .diagnosis import Diagnosis
+from .recorder import last_problem
 from .view import View
 
 log = logging.getLogger(__name__)
@@ -74,30 +74,16 @@ def diagnose_warning(record: Any, *, namespace: Mapping[str, Any], shell: Any = 
         return None
 
 
-def last_problem(shell: Any = None) -> tuple[str, Any]:
-    """The notebook's newest problem: ("error", exception), ("warning", record) or ("", None)."""
-    from .recorder import last_warning
-
-    error = getattr(sys, "last_value", None)
-    if error is not None and type(error).__name__ == "UsageError":  # a %magic's own message, not the learner's
-        error = None
-    warning = last_warning()
-    if warning is not None and (error is None or warning.after_error(error)):
-        return "warning", warning
-    if error is not None:
-        return "error", error
-    return "", None
-
-
-def diagnose_last(shell: Any = None) -> Diagnosis | None:
+def diagnose_last(shell: Any = None, *, namespace: Mapping[str, Any] | None = None) -> Diagnosis | None:
     """The diagnosis of the notebook's last error (or of its last warning when that came later)."""
     try:
         if shell is None:
             from IPython import get_ipython
 
             shell = get_ipython()
-        namespace = getattr(shell, "user_ns", None) or {}
-        kind, problem = last_problem(shell)
+        if namespace is None:
+            namespace = getattr(shell, "user_ns", None) or {}
+        kind, problem = last_problem()
         if kind == "warning":
             return diagnose_warning(problem, namespace=namespace, shell=shell)
         if kind == "error":

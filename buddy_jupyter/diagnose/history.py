@@ -19,7 +19,15 @@ MAX_EARLIER = 2000
 
 
 def current_inputs(shell: Any) -> list[str]:
-    """The cells run in this kernel session, oldest first."""
+    """The cells run in this kernel session, oldest first.
+
+    From IPython's compile cache (every cell run, in order, also those run without storing
+    history), else from the history manager's list of inputs."""
+    names = list(getattr(getattr(shell, "compile", None), "_filename_map", None) or {})
+    if names:
+        import linecache
+
+        return ["".join(linecache.getlines(name)) for name in names]
     history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or []
     return [cell for cell in history if isinstance(cell, str)]
 

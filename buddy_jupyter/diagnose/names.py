@@ -241,5 +241,8 @@ def unknown_name(error: BaseException, view: View) -> Diagnosis | None:
                      f"Define `{name}` (or import it) in a cell above, and run that cell first.", "")
 
 
-RULES = {NameError: [file_name_without_quotes, key_without_quotes, spelling, missing_quotes, missing_import, defined_later_in_cell,
-                     not_run_since_restart, local_to_function, unknown_name]}
+# Thonny's order, with two changes: an exact column or key name (strong evidence) comes before
+# spelling, and a word that merely looks like text comes after every check that finds a real
+# definition (a learner's `print(result)` is more often a local variable than a missing quote).
+RULES = {NameError: [file_name_without_quotes, key_without_quotes, spelling, missing_import, defined_later_in_cell,
+                     not_run_since_restart, local_to_function, missing_quotes, unknown_name]}

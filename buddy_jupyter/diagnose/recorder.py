@@ -60,12 +60,21 @@ def _showwarning(message, category, filename, lineno, file=None, line=None):
     return target(message, category, filename, lineno, file, line)
 
 
+_BUDDY_CELL = ("%buddy", "%%buddy", "get_ipython().run_line_magic('buddy'", "get_ipython().run_cell_magic('buddy'")
+
+
 def _in_buddy_cell() -> bool:
     """Warnings raised while the buddy itself runs (``%buddy ...``) are not the learner's."""
+    import linecache
+
     for ref in _shells:
         shell = ref()
-        history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or []
-        if history and history[-1].lstrip().startswith(("%buddy", "%%buddy", "get_ipython().run_line_magic('buddy'")):
+        names = getattr(getattr(shell, "compile", None), "_filename_map", None) or {}
+        current = "".join(linecache.getlines(next(reversed(names)))) if names else ""
+        if not current:
+            history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or []
+            current = history[-1] if history else ""
+        if current.lstrip().startswith(_BUDDY_CELL):
             return True
     return False
 
@@ -94,6 +103,21 @@ def uninstall(shell: Any) -> None:
 
 def last_warning() -> WarningRecord | None:
     return _records[-1] if _records else None
+
+
+def last_problem() -> tuple[str, Any]:
+    """The notebook's newest problem: ("error", exception), ("warning", record) or ("", None).
+
+    A ``UsageError`` (a magic's own one-line message) is not the learner's error."""
+    error = getattr(sys, "last_value", None)
+    if error is not None and type(error).__name__ == "UsageError":
+        error = None
+    warning = last_warning()
+    if warning is not None and warning.after_error(error):
+        return "warning", warning
+    if error is not None:
+        return "error", error
+    return "", None
 
 
 def clear() -> None:

@@ -43,6 +43,24 @@ def _flatten_add(node: ast.AST) -> list[ast.AST]:
     return [node]
 
 
+def _whole_sum(view: View, node: ast.BinOp) -> ast.BinOp:
+    best = node
+    for candidate in view.nodes_on_line():
+        if isinstance(candidate, ast.BinOp) and isinstance(candidate.op, ast.Add) and candidate is not best \
+                and any(inner is node for inner in ast.walk(candidate)) and _flatten_add(candidate).count(node) == 0 \
+                and node in _add_parts(candidate):
+            if len(view.segment(candidate)) > len(view.segment(best)):
+                best = candidate
+    return best
+
+
+def _add_parts(node: ast.AST) -> list[ast.AST]:
+    """Every + node in a chain of additions (the chain's own inner sums)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [node] + _add_parts(node.left) + _add_parts(node.right)
+    return []
+
+
 def _numeric_text(value: Any) -> bool:
     if type(value) is not str:
         return False
@@ -87,6 +105,7 @@ def mixed_operands(error: BaseException, view: View) -> Diagnosis | None:
     has_text = any(type(v) is str for v in values)
     is_add = isinstance(getattr(node, "op", None), ast.Add)
     if isinstance(node, ast.BinOp) and is_add and has_text:
+        node = _whole_sum(view, node)  # 'I am ' + age + ' years' fails at the first +: rewrite the whole sum
         chain = _flatten_add(node)
         constants = [p for p in chain if isinstance(p, ast.Constant) and isinstance(p.value, str)]
         numbers = [p for p in chain if not isinstance(p, ast.Constant) and _numeric_text(view.resolve(p))]

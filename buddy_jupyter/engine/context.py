@@ -22,10 +22,14 @@ class NotebookContext:
     cell: str = ""
     error: str = ""
     variables: dict[str, str] = field(default_factory=dict)
+    diagnosis: str = ""
+    """Facts read from the live objects about the last error, and the fix (``buddy_jupyter.diagnose``)."""
 
     def render(self, limit: int) -> str:
-        """Markdown sections, cut to ``limit`` characters (error first: it matters most)."""
+        """Markdown sections, cut to ``limit`` characters (the diagnosis, then the error: they matter most)."""
         sections = []
+        if self.diagnosis:
+            sections.append("## Diagnosis\n" + self.diagnosis)
         if self.error:
             sections.append("## Last error\n" + self.error)
         if self.cell:
@@ -37,8 +41,15 @@ class NotebookContext:
 
 
 def last_error(shell: Any | None = None) -> str:
-    """The notebook's last exception with a short traceback, or ''."""
-    value = getattr(sys, "last_value", None)
+    """The notebook's last exception with a short traceback, or its last warning when that came later, or ''."""
+    from ..diagnose.recorder import last_problem  # standard library only
+
+    kind, problem = last_problem()
+    if kind == "warning":
+        where = f"\n\nShown for line {problem.lineno} of {problem.filename}" + (
+            f": `{problem.line.strip()}`" if problem.line.strip() else "")
+        return _ANSI.sub("", f"{problem.category.__name__}: {problem.message}")[:2500] + where
+    value = problem if kind == "error" else None  # a magic's UsageError is not the learner's error
     if value is None:
         return ""
     lines = traceback.format_exception(type(value), value, getattr(sys, "last_traceback", None))
@@ -74,7 +85,19 @@ def _short(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def gather(question: str, cell: str, user_ns: Mapping[str, Any], *, include_error: bool = True) -> NotebookContext:
+def diagnosis_of_last_error(shell: Any | None = None, user_ns: Mapping[str, Any] | None = None) -> str:
+    """The diagnosis of the notebook's last error (or warning) as Markdown, or '' (never raises)."""
+    try:
+        from ..diagnose import diagnose_last  # imported only when an error is in the context
+
+        found = diagnose_last(shell, namespace=user_ns)
+        return found.markdown() if found is not None else ""
+    except Exception:  # the traceback text still goes to the model
+        return ""
+
+
+def gather(question: str, cell: str, user_ns: Mapping[str, Any], *, include_error: bool = True,
+           shell: Any | None = None) -> NotebookContext:
     names = []
     for name in dict.fromkeys(_IDENT.findall(question)):
         if name.startswith("_") or name not in user_ns:
@@ -83,8 +106,10 @@ def gather(question: str, cell: str, user_ns: Mapping[str, Any], *, include_erro
         if type(value).__name__ == "module":
             continue
         names.append(name)
+    error = last_error() if include_error else ""
     return NotebookContext(
         cell=cell.strip()[:2000],
-        error=last_error() if include_error else "",
+        error=error,
         variables={name: describe(user_ns[name]) for name in names[:5]},
+        diagnosis=diagnosis_of_last_error(shell, user_ns) if error else "",
     )

@@ -1,0 +1,105 @@
+"""Real cells that fail in a real IPython shell, then ``%buddy explain`` with the offline buddy:
+the answer names the specific fix (the column, the attribute, the package, the file, the types)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import explain, run_quietly
+
+FRAME = "import pandas as pd\ndf = pd.DataFrame({'Name': ['Ann', 'Bo', 'Cy'], 'Score': [90, 75, 60], 'age': [20, 21, 22]})"
+
+CASES = [
+    # KeyError
+    ("column-case", FRAME, "df['score'].mean()", ["'Score'", "df['Score'].mean()"]),
+    ("column-space", "import pandas as pd\ndf = pd.DataFrame({' total ': [1, 2]})", "df['total']",
+     ["' total '", "spaces"]),
+    ("column-list", FRAME, "df[['Name', 'scor']]", ["'Score'", "df[['Name', 'Score']]"]),
+    ("loc-column", FRAME, "df.loc[0, 'Age']", ["'age'", "df.loc[0, 'age']"]),
+    ("loc-row", FRAME, "df.loc[7]", ["not a label in the index", "3 rows"]),
+    ("index-name", FRAME + "\ndf = df.set_index('Name')", "df['Name']", ["name of the index", "reset_index()"]),
+    ("drop-columns", FRAME, "df.drop(columns=['Scores'])", ["'Score'"]),
+    ("groupby-column", FRAME, "df.groupby('Name')['score'].mean()", ["'Score'"]),
+    ("dict-key", "prices = {'apple': 1.2, 'pear': 0.8}", "prices['Apple']", ["'apple'", "prices['apple']"]),
+    ("dict-no-key", "prices = {'apple': 1.2}", "prices['kiwi']", ["prices.get('kiwi')"]),
+    # AttributeError
+    ("attr-typo", FRAME, "df.colums", ["`columns`", "df.columns"]),
+    ("attr-column", FRAME, "df.score.mean()", ["df['Score']"]),
+    ("attr-none-inplace", FRAME + "\ndf = df.sort_values('age', inplace=True)", "df.head()",
+     ["None", "inplace=True", "df = df.sort_values('age')"]),
+    ("attr-module", "import math", "math.sqroot(16)", ["`sqrt`", "math.sqrt(16)"]),
+    ("attr-list-method", "names = ['a', 'b']", "names.lower()", ["[s.lower() for s in names]"]),
+    ("attr-series-for-frame", FRAME, "df['Score'].columns", ["Series", "df[['Score']].columns"]),
+    ("attr-removed", FRAME, "df.append(df)", ["pd.concat", "pd.concat([df, df])"]),
+    # NameError
+    ("name-typo", "total_score = 10", "print(totl_score)", ["`total_score`", "print(total_score)"]),
+    ("name-column-unquoted", FRAME, "df[Score]", ["df['Score']"]),
+    ("name-text-unquoted", "answer = 'yes'", "if answer == no:\n    print('ok')", ["'no'"]),
+    ("name-import", "", "arr = np.array([1, 2])", ["import numpy as np"]),
+    ("name-local", "def compute():\n    result = 42\n    return None\ncompute()", "print(result)",
+     ["local variable", "compute", "return result"]),
+    ("name-later", "", "print(greeting)\ngreeting = 'hi'", ["further down", "line 2"]),
+    ("name-file-unquoted", "import pandas as pd", "pd.read_csv(sales.csv)", ["pd.read_csv('sales.csv')"]),
+    # ImportError
+    ("module-pip-name", "", "import sklearn", ["%pip install scikit-learn"]),
+    ("module-pip-cv2", "", "import cv2", ["%pip install opencv-python"]),
+    ("module-typo", "", "import pandsa", ["import pandas"]),
+    ("import-name", "", "from collections import Counterr", ["`Counter`", "from collections import Counter"]),
+    ("import-moved", "", "from collections import Mapping", ["from collections.abc import Mapping"]),
+    # FileNotFoundError
+    ("file-case", "open('Sales.csv', 'w').close()\nimport pandas as pd", "pd.read_csv('sales.csv')",
+     ["`Sales.csv`", "pd.read_csv('Sales.csv')"]),
+    ("file-extension", "open('grades.csv', 'w').close()", "open('grades')", ["`grades.csv`", "open('grades.csv')"]),
+    ("file-subfolder", "import os\nos.makedirs('data', exist_ok=True)\nopen('data/prices.csv', 'w').close()",
+     "open('prices.csv')", ["subfolder `data`", "open('data/prices.csv')"]),
+    # TypeError
+    ("type-concat", "age = 25", "print('I am ' + age + ' years old')", ['f"I am {age} years old"', "int"]),
+    ("type-text-number", "n = input.__doc__ and '5'", "n + 1", ["int(n) + 1", "text"]),
+    ("type-missing-arg", "def area(width, height):\n    return width * height", "area(3)",
+     ["`height`", "area(width, height)"]),
+    ("type-unexpected-kw", "def greet(name, greeting='hi'):\n    return greeting + name", "greet('Bo', greting='yo')",
+     ["`greeting`", "greet('Bo', greeting='yo')"]),
+    ("type-shadowed-builtin", "list = [1, 2, 3]", "list('abc')", ["del list"]),
+    ("type-not-callable-attr", FRAME, "df.shape()", ["df.shape", "without parentheses"]),
+    ("type-none-subscript", "def first(xs):\n    xs.sort()\nvalue = first([3, 1])", "value[0]", ["None"]),
+    ("type-method-subscript", FRAME, "df.head[2]", ["df.head(2)"]),
+    ("type-int-loop", "items = [1, 2, 3]", "for i in len(items):\n    print(i)", ["range(len(items))"]),
+    ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
+     ["'city'", "df.mean(numeric_only=True)"]),
+    # ValueError
+    ("value-and", FRAME, "df[(df.age > 20) and (df.Score > 70)]", ["&", "(df.age > 20) & (df.Score > 70)"]),
+    ("value-if-series", FRAME, "if df['Score'] > 70:\n    print('good')", [".any()", ".all()"]),
+    ("value-merge-dtypes",
+     "import pandas as pd\nleft = pd.DataFrame({'id': [1, 2], 'x': [3, 4]})\nright = pd.DataFrame({'id': ['1', '2'], 'y': [5, 6]})",
+     "pd.merge(left, right, on='id')", ["int64", "right['id'] = right['id'].astype('int64')"]),
+    ("value-int-decimal", "", "int('3.5')", ["int(float('3.5'))"]),
+    ("value-unpack-dict", "ages = {'Ann': 20}", "for name, age in ages:\n    print(name)", ["ages.items()"]),
+    ("value-length", FRAME, "df['rank'] = [1, 2]", ["2 items", "3 rows"]),
+    # IndexError, ZeroDivisionError, UnboundLocalError, RecursionError
+    ("index-list", "scores = [90, 75, 60]", "scores[3]", ["0 to 2", "scores[-1]"]),
+    ("index-iloc", FRAME, "df.iloc[5]", ["3 rows"]),
+    ("zero-division", "count = 0\ntotal = 10", "average = total / count", ["`count` is 0"]),
+    ("zero-len", "values = []", "mean = sum(values) / len(values)", ["`len(values)` is 0", "`values` is empty"]),
+    ("unbound-local", "counter = 0\ndef bump():\n    counter += 1", "bump()", ["global counter", "bump"]),
+    ("recursion", "def countdown(n):\n    return countdown(n - 1)", "countdown(3)", ["`countdown`", "base case"]),
+    # SyntaxError, IndentationError
+    ("syntax-colon", "", "for i in range(3)\n    print(i)", ["colon", "for i in range(3):"]),
+    ("syntax-equals", "x = 3", "if x = 3:\n    print('three')", ["==", "if x == 3:"]),
+    ("syntax-unclosed", "", "total = sum([1, 2, 3]", ["never closed", "total = sum([1, 2, 3])"]),
+    ("syntax-print", "", "print 'hello'", ["print('hello')"]),
+    ("syntax-indent", "", "def f():\nreturn 1", ["indented", "    return 1"]),
+    ("syntax-unexpected-indent", "", "x = 1\n    y = 2", ["Remove the spaces", "y = 2"]),
+]
+
+
+@pytest.mark.parametrize("setup, cell, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_explain_names_the_fix(shell, setup, cell, expected):
+    if setup:
+        assert run_quietly(shell, setup).success
+    failed = run_quietly(shell, cell)
+    assert not failed.success
+    answer, snapshot = explain(shell)
+    head = answer.split("_Offline buddy")[0]
+    for text in expected:
+        assert text in head, f"{text!r} not in:\n{head}"
+    assert "## Diagnosis" in snapshot and snapshot.index("## Diagnosis") < snapshot.index("## Last error")
