@@ -86,8 +86,71 @@ SIDEBAR = [
     new_code_cell("%buddy sidebar"),
 ]
 
+INSTRUCTOR = [
+    new_markdown_cell(
+        "# The class at a glance\n\n"
+        "What the learners of a course shared with `%buddy share on`: study time per week, the topics the class "
+        "struggles with, recurring errors, who went quiet and how far each learner is in the curriculum. "
+        "Every function returns a DataFrame.\n\n"
+        "For your course, open the course file: `klass = instructor.open_class('path/to/buddy-course.toml')`. "
+        "Here a generated class of 40 learners is written to a temporary folder (and removed at the end)."
+    ),
+    new_code_cell(
+        "import shutil\nimport tempfile\nfrom pathlib import Path\n\n"
+        "import matplotlib.pyplot as plt\n\n"
+        "from buddy_jupyter.course import instructor\n"
+        "from buddy_jupyter.course.sample import generate_class\n\n"
+        "exchange = Path(tempfile.mkdtemp(prefix='buddy-class-'))\n"
+        "dataset = generate_class(exchange / 'data-101' / 'buddy', learners=40, notebooks=10)\n"
+        "klass = instructor.open_class(dataset)\n"
+        "print(f'{len(klass.files)} learners shared a snapshot; {len(klass.skipped)} skipped')"
+    ),
+    new_markdown_cell("## Study time per week\nActive minutes per learner and week; the chart shows the median "
+                      "learner and the middle half of the class."),
+    new_code_cell(
+        "overview = instructor.weekly_overview(klass)\n"
+        "per_week = overview.groupby('week')['minutes'].describe()\n"
+        "fig, ax = plt.subplots(figsize=(8, 3.5))\n"
+        "ax.fill_between(per_week.index, per_week['25%'], per_week['75%'], alpha=0.3, label='middle half')\n"
+        "ax.plot(per_week.index, per_week['50%'], marker='o', label='median learner')\n"
+        "ax.set_ylabel('minutes'); ax.set_title('Study time per week'); ax.legend()\n"
+        "fig.autofmt_xdate(); plt.show()\n"
+        "overview.head()"
+    ),
+    new_markdown_cell("## Where the class struggles\nQuestions and failed cell runs per topic."),
+    new_code_cell(
+        "topics = instructor.struggles(klass)\n"
+        "ax = topics.set_index('topic')[['questions', 'errors']].iloc[::-1].plot.barh(stacked=True, figsize=(8, 4))\n"
+        "ax.set_title('Questions and errors per topic'); plt.show()\n"
+        "topics"
+    ),
+    new_markdown_cell("## Recurring errors"),
+    new_code_cell(
+        "errors = instructor.error_kinds(klass)\n"
+        "ax = errors.set_index('error')['learners'].plot.bar(figsize=(8, 3))\n"
+        "ax.set_ylabel('learners who met it'); plt.show()\n"
+        "errors"
+    ),
+    new_markdown_cell("## Learners inactive for two weeks\n(`now` is fixed here so the generated class "
+                      "always shows some; leave it out for today.)"),
+    new_code_cell(
+        "import datetime\n"
+        "instructor.inactive(klass, days=14, now=datetime.datetime(2026, 11, 23))"
+    ),
+    new_markdown_cell("## The curriculum\nPractised: two conversations or 30 minutes on the topic."),
+    new_code_cell(
+        "plan = instructor.curriculum(klass, ['python basics', 'functions', 'pandas groupby', "
+        "'merging data frames', 'plotting'])\n"
+        "status = plan.pivot_table(index='topic', columns='status', values='learner', aggfunc='count', "
+        "fill_value=0, sort=False)\n"
+        "ax = status.plot.barh(stacked=True, figsize=(8, 3.5)); ax.set_xlabel('learners'); plt.show()\n"
+        "status"
+    ),
+    new_code_cell("klass.close()\nshutil.rmtree(exchange)"),
+]
+
 
 if __name__ == "__main__":
-    for name, cells in (("tour", TOUR), ("progress", PROGRESS), ("sidebar", SIDEBAR)):
+    for name, cells in (("tour", TOUR), ("progress", PROGRESS), ("sidebar", SIDEBAR), ("instructor", INSTRUCTOR)):
         nbformat.write(notebook(cells), HERE / f"{name}.ipynb")
         print("wrote", HERE / f"{name}.ipynb")
