@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from .diagnosis import Diagnosis
-from .matching import close_matches, how_it_differs, quoted_list, short
+from .matching import close_matches, how_it_differs, quoted_list, safe_contains, short
 from .view import MISSING, View, columns_of, first_name, is_frame, is_pandas, is_series, safe_getattr
 
 SHOW_ALL = 20
@@ -65,7 +65,9 @@ def _labels_fact(name: str, what: str, labels: list[Any], key: Any) -> tuple[lis
     facts: list[str] = []
     best: Any = MISSING
     close = close_matches(key, labels)
-    typed = [label for label in labels if type(label) is not type(key) and str(label) == str(key)]
+    plain = (str, int, float, bool)
+    typed = [label for label in labels if type(label) in plain and type(key) in plain
+             and type(label) is not type(key) and str(label) == str(key)]  # str() of builtins only
     if typed:
         best = typed[0]
         facts.append(f"{short(best)} is there, but as {type(best).__name__}, not {type(key).__name__} "
@@ -113,11 +115,7 @@ def frame_column(error: BaseException, view: View) -> Diagnosis | None:
     return None
 
 
-def _contains(labels: list[Any], key: Any) -> bool:
-    try:
-        return key in labels
-    except Exception:
-        return False
+_contains = safe_contains
 
 
 def _frames_on_line(view: View):
@@ -143,7 +141,7 @@ def _column_diagnosis(error, view: View, frame: Any, name: str, key: Any, key_no
             code = view.replaced(key_node, repr(best))
         if not code:
             code = f"{name}[{best!r}]"
-    elif index_name is not MISSING and index_name is not None and index_name == key:
+    elif type(index_name) is type(key) and index_name == key:
         facts.append(f"{short(key)} is the name of the index of `{name}` (after `set_index`), not a column.")
         fix = "Read it from the index, or make it a column again with `reset_index()`."
         code = f"{name} = {name}.reset_index()"

@@ -71,3 +71,11 @@ def short(value: Any, limit: int = 40) -> str:
         except Exception:
             pass
     return f"a {type(value).__name__}"
+
+
+def safe_contains(labels: Iterable[Any], key: Any) -> bool:
+    """``key in labels``, comparing only labels of the key's own type (no learner ``__eq__`` runs)."""
+    try:
+        return any(type(label) is type(key) and label == key for label in labels)
+    except Exception:
+        return False

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import history
 from .diagnosis import Diagnosis
-from .matching import close_matches, how_it_differs
+from .matching import close_matches, how_it_differs, safe_contains
 from .view import MISSING, View, columns_of, describe, is_frame
 
 # Well-known aliases and names, and the import that defines them (knowledge as data).
@@ -118,14 +118,14 @@ def key_without_quotes(error: BaseException, view: View) -> Diagnosis | None:
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == name:
             value = view.resolve(node.value)
             keys = columns_of(value) if is_frame(value) else list(value)[:5000] if isinstance(value, dict) else []
-            if name in keys:
+            if safe_contains(keys, name):
                 what = "column" if is_frame(value) else "key"
                 return Diagnosis(_title(error, name), [f"`{view.segment(node.value)}` has a {what} {name!r}: "
                                                        f"without quotes Python looks for a variable `{name}`."],
                                  f"Put the {what} name in quotes.", view.replaced(node.slice, repr(name)))
     frames = [(owner, value) for owner, value in list(view.user_names().items())[:500] if is_frame(value)]
     for owner, frame in frames:
-        if name in columns_of(frame):
+        if safe_contains(columns_of(frame), name):
             return Diagnosis(_title(error, name), [f"{name!r} is a column of `{owner}`, not a variable: a column is "
                                                    f"reached through its DataFrame."],
                              f"Write `{owner}[{name!r}]`.", _replace_name(view, name, f"{owner}[{name!r}]"))

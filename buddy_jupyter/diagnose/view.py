@@ -19,7 +19,7 @@ from functools import cached_property
 from inspect import getattr_static
 from typing import Any, Iterator, Mapping
 
-from .matching import short
+from .matching import safe_contains, short
 
 _MISSING = object()
 _TRUSTED = {"pandas", "numpy", "builtins", "collections", "datetime", "decimal", "fractions", "pathlib", "re"}
@@ -289,7 +289,7 @@ class View:
             try:
                 if type(base) in (dict, list, tuple, str):
                     return base[key]
-                if is_frame(base) and type(key) is str and key in set(columns_of(base)):
+                if is_frame(base) and type(key) is str and safe_contains(columns_of(base), key):
                     return base[key]
             except Exception:
                 return _MISSING
