@@ -130,15 +130,17 @@ class DocsIndex:
             self.con = source
         self.path = path
 
-    def search(self, match: str, limit: int = 40) -> list[tuple[Document, float]]:
-        """Documents matching an FTS5 query, best first, with their bm25 relevance (higher is better)."""
+    def search(self, match: str, limit: int = 40, kinds: tuple[str, ...] = ()) -> list[tuple[Document, float]]:
+        """Documents matching an FTS5 query, best first, with their bm25 relevance (higher is better);
+        ``kinds`` keeps only those sources (the notes, say, so hundreds of docstrings cannot crowd them out)."""
         if not match:
             return []
         weights = ", ".join(str(WEIGHTS.get(c, 0.0)) for c in COLUMNS)
+        only = f"AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
         try:
             rows = self.con.execute(
-                f"SELECT {', '.join(COLUMNS)}, -bm25(docs, {weights}) AS score FROM docs WHERE docs MATCH ? "
-                "ORDER BY score DESC LIMIT ?", (match, limit)).fetchall()
+                f"SELECT {', '.join(COLUMNS)}, -bm25(docs, {weights}) AS score FROM docs WHERE docs MATCH ? {only} "
+                "ORDER BY score DESC LIMIT ?", (match, *kinds, limit)).fetchall()
         except sqlite3.OperationalError:  # a query FTS5 cannot parse: nothing matches
             return []
         return [(Document(*row[:-1]), row[-1]) for row in rows]

@@ -60,8 +60,11 @@ KEYWORDS = frozenset("and as assert async await break class continue def del eli
                      "true false match case".split())
 _KIND = r"(?:statements?|keywords?|operators?|loops?|clauses?|blocks?|expressions?)"
 _SYMBOLS = {"==": "equality equal", "!=": "equal", "//": "floor division", "%": "modulo remainder",
-            "**": "power exponent", "@": "decorator", "<=": "comparison", ">=": "comparison"}
-_TOKEN = re.compile(r"\*\*?[A-Za-z_]\w*|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?|==|!=|<=|>=|//|\*\*|[%@]")
+            "**": "power exponent", "@": "decorator", "<=": "comparison", ">=": "comparison",
+            ":=": "walrus assignment expression", "++": "increment augmented assignment",
+            "+=": "augmented assignment", "-=": "augmented assignment", "#": "comment"}
+_TOKEN = re.compile(r"%%?[A-Za-z_]\w*|\*\*?[A-Za-z_]\w*|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?"
+                    r"|:=|\+\+|\+=|-=|==|!=|<=|>=|//|\*\*|[%@#]")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -77,16 +80,20 @@ class Query:
     previous: "Query | None" = None
 
     @property
-    def terms(self) -> list[str]:
-        """Search terms: the words, their synonyms, and the previous question's words for a follow-up."""
-        terms = list(self.words)
-        for word in self.words:
-            terms.extend(SYNONYMS.get(word, ()))
+    def concepts(self) -> list[tuple[str, ...]]:
+        """What the question is about: each word with its synonyms (any of them is a match), and the
+        previous question's concepts for a follow-up."""
+        concepts = [(word, *SYNONYMS.get(word, ())) for word in self.words]
         if self.follow_up and self.previous is not None:
-            terms.extend(self.previous.terms)
-        if not terms:  # "what is pandas?": the library is the topic
-            terms = sorted(self.libraries)
-        return list(dict.fromkeys(terms))
+            concepts += [c for c in self.previous.concepts if c not in concepts]
+        if not concepts:  # "what is pandas?": the library is the topic
+            concepts = [(library,) for library in sorted(self.libraries)]
+        return concepts
+
+    @property
+    def terms(self) -> list[str]:
+        """Search terms: every word of every concept."""
+        return list(dict.fromkeys(term for concept in self.concepts for term in concept))
 
     @property
     def all_libraries(self) -> set[str]:
@@ -119,20 +126,62 @@ def _python_keywords(text: str) -> set[str]:
                                     lowered):
         kept |= {first, second}
     kept |= set(re.findall(rf"\b(?:between|vs\.?|versus)\s+({words})\b", lowered))
+    for first, second in re.findall(rf"\b({words})\s+({words})\b", lowered):  # "else if", "not in"
+        if {first, second} - {"is", "in", "as", "for", "and", "or"} or first == second:
+            kept |= {first, second}
     if re.search(r"==|!=|<=|>=", text):
         kept |= {w for w in ("is", "in", "not") if re.search(rf"\b{w}\b", lowered)}
     return kept
 
 
+# Learners' phrasings, rewritten into the words the documentation uses before the question is read.
+REWRITES = tuple((re.compile(pattern, re.I), replacement) for pattern, replacement in (
+    (r"\bget rid of\b|\bdelete\b|\berase\b", " remove "),
+    (r"\bon top of each other\b|\bend to end\b|\bglue\b|\bstack (them|two|2)\b", " concat "),
+    (r"\bin common\b|\boverlap\b", " intersection "),
+    (r"\bswap\b|\bsubstitute\b", " replace "),
+    (r"\b(empty|blank|missing) (values|cells|entries|data)\b|\bnulls?\b|\bnans?\b", " missing "),
+    (r"\bdecimal places?\b|\bdigits after the (decimal )?(point|comma)\b", " decimal format round "),
+    (r"\b(hands?|gives?|sends?|passes?) (back|out)\b", " return "),
+    (r"\bcalls? itself\b", " recursion "),
+    (r"\bkeyboard shortcuts?\b|\bkeys? (do i|to|should i) (press|hit|use)\b|\bhotkeys?\b", " shortcuts "),
+    (r"\bexecute\b", " run "),
+    (r"\b(ignore|skip|disable) (a few |some |these |the )?lines\b|\bcomment (it |them )?out\b", " comment "),
+    (r"\b(parent|child|base|super) class(es)?\b|\bsubclass(es|ing)?\b", " inheritance super "),
+    (r"\bcombinations?\b|\bpermutations?\b", " itertools combinations "),
+    (r"\b(every|each single) (number|item|element|value|entry)\b", " all "),
+    (r"\bat least one\b", " any "),
+    (r"\b(how many )?(different|distinct|unique) values\b", " unique nunique "),
+    (r"\bwhole numbers?\b", " integer "),
+    (r"\b[\w-]*\.(csv|txt|json|xlsx?|py|ipynb|png|jpe?g|pdf|parquet|tsv|dat)\b", " file "),
+    (r"\w+\[[^\]\n]*:[^\]\n]*\]", " slicing "),
+    (r"\(\s*[\w.*+ ()]+ for \w+ in\b", " generator expression "),
+    (r"\[\s*[\w.*+ ()]+ for \w+ in\b", " list comprehension "),
+    (r"\{\s*\w+\s*:\s*[\w.*+ ()]+ for \w+ in\b", " dict comprehension "),
+))
+
+
+def _rewrite(text: str) -> str:
+    for pattern, replacement in REWRITES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
     text = text[:MAX_CHARS]
     query = Query(text=text)
+    text = _rewrite(text)
     keywords = _python_keywords(text)
+    negated = set(re.findall(r"\b(?:without|no|not|instead of|plain python,? not)\s+(pandas|numpy|matplotlib)\b",
+                             text.lower()))
     for token in _TOKEN.findall(text):
         lowered = token.lower()
         if token in _SYMBOLS:
             query.names.append(token)
             query.words.extend(_SYMBOLS[token].split())
+            continue
+        if token.startswith("%"):  # %timeit, %%time: an IPython magic
+            query.words.extend(["magic", token.lstrip("%").lower()])
             continue
         if _is_code(token):
             query.names.append(token)
@@ -154,6 +203,7 @@ def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
         query.words.append("f string")
     if re.search(r"(?<![\w.])\d+\.\d+(?![\w.])", text):  # 0.1 + 0.2: a question about floats
         query.words.append("float")
+    query.libraries -= negated  # "in plain python without pandas"
     query.words = list(dict.fromkeys(query.words))
     if previous_questions and _refers_back(text, query):
         query.follow_up = True

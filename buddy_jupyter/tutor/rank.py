@@ -71,6 +71,13 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in _WORD.findall(text.lower())}
 
 
+def _title_stems(text: str) -> set[str]:
+    """A title's meaningful words ("Lists vs tuples" is about lists and tuples)."""
+    from .query import STOPWORDS
+
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+
+
 def resolve(name: str, namespace: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
     """A name from a question as the public dotted names it may mean, with the live object when the
     kernel has it: ``df.merge`` is ``pandas.DataFrame.merge`` when ``df`` is a DataFrame."""
@@ -106,7 +113,10 @@ def resolve(name: str, namespace: Mapping[str, Any] | None) -> list[tuple[str, A
 
 
 def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = None, limit: int = 5) -> list[Hit]:
-    candidates = {doc.id: (doc, relevance) for doc, relevance in index.search(query.match_expression(), 60)}
+    match = query.match_expression()
+    candidates = {doc.id: (doc, relevance) for doc, relevance in index.search(match, 60)}
+    for doc, relevance in index.search(match, 20, kinds=("note", "teacher")):
+        candidates.setdefault(doc.id, (doc, relevance))
     named: set[str] = set()
     for name in query.names:
         for dotted, obj in resolve(name, namespace):
@@ -121,16 +131,20 @@ def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = N
     if not candidates:
         return []
     best = max(relevance for _, relevance in candidates.values()) or 1.0
-    query_stems = {stem(w) for term in query.terms for w in _WORD.findall(term.lower())}
+    concepts = [[{stem(w) for w in _WORD.findall(term.lower())} for term in concept] for concept in query.concepts]
+    concepts = [[t for t in concept if t] for concept in concepts if any(concept)]
+    query_stems = {s for concept in concepts for term in concept for s in term}
     code_names = {n.lstrip("*").removesuffix("()").split(".")[-1].lower() for n in query.names}
     libraries = query.all_libraries
     hits = []
     for doc, relevance in candidates.values():
         heading = _stems(doc.title + " " + doc.aliases)
-        coverage = len(query_stems & heading) / len(query_stems) if query_stems else 0.0
-        title = _stems(doc.title)
+        matched = sum(any(term <= heading for term in concept) for concept in concepts)
+        coverage = matched / len(concepts) if concepts else 0.0
+        title = _title_stems(doc.title)
         specificity = len(query_stems & title) / len(title) if title else 0.0  # "tuple" over "tuple.count"
-        score = 0.45 * (relevance / best) + 0.45 * coverage + 0.15 * specificity + PRIORS.get(doc.kind, 0.0)
+        score = (0.45 * (relevance / best) + 0.45 * coverage + 0.1 * specificity
+                 + PRIORS.get(doc.kind, 0.0))
         if doc.kind == "teacher" and coverage >= 0.5:  # the course's own word on it comes first
             score += 0.25
         if doc.id in named:
