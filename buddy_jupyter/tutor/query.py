@@ -76,6 +76,8 @@ class Query:
     names: list[str] = field(default_factory=list)
     """Code the question names (``df.merge``, ``read_csv``, ``__init__``, ``*args``), as written."""
     libraries: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)
+    """Libraries the question rules out ("without pandas")."""
     follow_up: bool = False
     previous: "Query | None" = None
 
@@ -139,8 +141,9 @@ REWRITES = tuple((re.compile(pattern, re.I), replacement) for pattern, replaceme
     (r"\bget rid of\b|\bdelete\b|\berase\b", " remove "),
     (r"\bon top of each other\b|\bend to end\b|\bglue\b|\bstack (them|two|2)\b", " concat "),
     (r"\bin common\b|\boverlap\b", " intersection "),
-    (r"\bswap\b|\bsubstitute\b", " replace "),
-    (r"\b(empty|blank|missing) (values|cells|entries|data)\b|\bnulls?\b|\bnans?\b", " missing "),
+    (r"\bswap\b|\bsubstitute\b", " swap replace "),
+    (r"\b(empty|blank|missing) (values|cells|entries|data)\b|\bnulls?\b", " missing "),
+    (r"\bnans?\b", " nan missing "),
     (r"\bdecimal places?\b|\bdigits after the (decimal )?(point|comma)\b", " decimal format round "),
     (r"\b(hands?|gives?|sends?|passes?) (back|out)\b", " return "),
     (r"\bcalls? itself\b", " recursion "),
@@ -149,8 +152,8 @@ REWRITES = tuple((re.compile(pattern, re.I), replacement) for pattern, replaceme
     (r"\b(ignore|skip|disable) (a few |some |these |the )?lines\b|\bcomment (it |them )?out\b", " comment "),
     (r"\b(parent|child|base|super) class(es)?\b|\bsubclass(es|ing)?\b", " inheritance super "),
     (r"\bcombinations?\b|\bpermutations?\b", " itertools combinations "),
-    (r"\b(every|each single) (number|item|element|value|entry)\b", " all "),
-    (r"\bat least one\b", " any "),
+    (r"\b(every|each single) (number|item|element|value|entry)\b", " all() "),
+    (r"\bat least one\b", " any() "),
     (r"\b(how many )?(different|distinct|unique) values\b", " unique nunique "),
     (r"\bwhole numbers?\b", " integer "),
     (r"\b[\w-]*\.(csv|txt|json|xlsx?|py|ipynb|png|jpe?g|pdf|parquet|tsv|dat)\b", " file "),
@@ -189,7 +192,8 @@ def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
             if root in LIBRARY_WORDS:
                 query.libraries.add(LIBRARY_WORDS[root])
             for piece in _WORD.findall(lowered.removesuffix("()")):
-                if piece not in LIBRARY_WORDS and piece not in STOPWORDS and len(piece) > 1:
+                called = token.endswith("()") and piece == lowered.removesuffix("()")  # all(), any()
+                if piece not in LIBRARY_WORDS and (called or piece not in STOPWORDS) and len(piece) > 1:
                     query.words.append(piece)
             continue
         for word in _WORD.findall(lowered):
@@ -204,6 +208,7 @@ def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
     if re.search(r"(?<![\w.])\d+\.\d+(?![\w.])", text):  # 0.1 + 0.2: a question about floats
         query.words.append("float")
     query.libraries -= negated  # "in plain python without pandas"
+    query.excluded = negated
     query.words = list(dict.fromkeys(query.words))
     if previous_questions and _refers_back(text, query):
         query.follow_up = True

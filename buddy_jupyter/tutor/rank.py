@@ -151,6 +151,8 @@ def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = N
             score += 0.8
         elif code_names and code_names & {a.strip().lower() for a in doc.aliases.split(",")}:
             score += 0.3
+        if doc.topic in query.excluded:
+            score -= 0.3
         if libraries:
             if doc.topic in libraries:
                 score += 0.15
