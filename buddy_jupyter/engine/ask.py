@@ -134,7 +134,7 @@ def error_is_relevant(question: str, error: str, just_before: bool) -> bool:
         return True
     from .offline import asks_about_error
 
-    return asks_about_error(question, error.splitlines()[0])
+    return asks_about_error(question, error.splitlines()[0], contentless=False)
 
 
 @dataclass

@@ -103,8 +103,9 @@ class OfflineBuddy:
             return None
 
 
-def asks_about_error(question: str, error: str) -> bool:
-    """The question is about the notebook's error: it names it, quotes it, or asks what went wrong."""
+def asks_about_error(question: str, error: str, *, contentless: bool = True) -> bool:
+    """The question is about the notebook's error: it names it, quotes it, or asks what went wrong;
+    with ``contentless``, also a question with no topic of its own ("why?") once the error is in view."""
     kind = error.split(":")[0].strip()
     lowered = question.lower()
     if kind and kind.lower() in lowered:
@@ -112,7 +113,14 @@ def asks_about_error(question: str, error: str) -> bool:
     message = error.partition(":")[2].strip().lower()
     if message and len(message) >= 4 and message[:40] in lowered:
         return True
-    return bool(_ERROR_WORDS.search(question)) or not question.strip()
+    if _ERROR_WORDS.search(question):
+        return True
+    if not contentless:
+        return False
+    from ..tutor.query import STOPWORDS
+
+    # "why?", "what happened?": no topic of its own, so it is about what just went wrong
+    return not [w for w in re.findall(r"[a-z]+", lowered) if w not in STOPWORDS and w not in ("happen", "happened")]
 
 
 def context_section(context: str, name: str) -> str:
