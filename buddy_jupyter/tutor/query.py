@@ -50,6 +50,11 @@ SYNONYMS = {
     "csv": ("read_csv",), "excel": ("read_excel",), "xlsx": ("read_excel",), "graph": ("plot",),
     "chart": ("plot",), "histogram": ("hist",), "iterate": ("loop",), "iterating": ("loop",),
     "loops": ("loop",), "looping": ("loop",), "mutable": ("immutable",), "catch": ("except", "try"),
+    "average": ("mean",), "avg": ("mean",), "length": ("len",), "biggest": ("max",), "largest": ("max",),
+    "maximum": ("max",), "highest": ("max",), "smallest": ("min",), "lowest": ("min",), "minimum": ("min",),
+    "capital": ("upper",), "capitals": ("upper",), "uppercase": ("upper",), "lowercase": ("lower",),
+    "duplicate": ("duplicates",), "duplicated": ("duplicates",), "identical": ("duplicates",),
+    "repeated": ("duplicates",),
 }
 # Words that point back at the previous answer.
 REFERRING = frozenset("it that this those them these instead another again else same elaborate".split())
@@ -156,6 +161,8 @@ REWRITES = tuple((re.compile(pattern, re.I), replacement) for pattern, replaceme
     (r"\bat least one\b", " any() "),
     (r"\b(how many )?(different|distinct|unique) values\b", " unique nunique "),
     (r"\bwhole numbers?\b", " integer "),
+    (r"\b(are|is) (exactly |all |completely )?the same\b", " duplicates "),
+    (r"\bwhat'?s the point of\b|\bwhat is the point of\b", " "),
     (r"\b[\w-]*\.(csv|txt|json|xlsx?|py|ipynb|png|jpe?g|pdf|parquet|tsv|dat)\b", " file "),
     (r"\w+\[[^\]\n]*:[^\]\n]*\]", " slicing "),
     (r"\(\s*[\w.*+ ()]+ for \w+ in\b", " generator expression "),
@@ -175,6 +182,7 @@ def parse(text: str, previous_questions: Sequence[str] = ()) -> Query:
     query = Query(text=text)
     text = _rewrite(text)
     keywords = _python_keywords(text)
+    text = re.sub(rf"\b({'|'.join(sorted(KEYWORDS))})\s+(keywords?|statements?)\b", r"\1", text, flags=re.I)
     negated = set(re.findall(r"\b(?:without|no|not|instead of|plain python,? not)\s+(pandas|numpy|matplotlib)\b",
                              text.lower()))
     for token in _TOKEN.findall(text):
