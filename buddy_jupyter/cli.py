@@ -480,7 +480,10 @@ def _course(argv: list[str]) -> int:
     if not found:
         print("buddy: error: the course commands (buddy class) are not installed in this version", file=sys.stderr)
         return 2
-    return int(import_module("buddy_jupyter.course.cli").main(argv) or 0)
+    try:
+        return int(import_module("buddy_jupyter.course.cli").main(argv) or 0)
+    except SystemExit as done:  # its own argparse (e.g. --help)
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

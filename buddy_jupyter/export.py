@@ -80,7 +80,7 @@ def _safe_target(target: Path, force: bool) -> Path:
 
 def write_export(store: Store, session_id: str, fmt: str = "md", to: str | Path | None = None, *,
                  force: bool = False) -> Path:
-    target = Path(to).expanduser() if to else default_export_path(store, session_id, fmt)
+    target = Path(to).expanduser() if to else _free(default_export_path(store, session_id, fmt), force)
     if to and target.suffix == ".ipynb" and fmt != "ipynb":
         raise InvalidInput(f"{target} is a notebook name; use --format ipynb, or another file name")
     text = export_session(store, session_id, fmt)
@@ -90,6 +90,16 @@ def write_export(store: Store, session_id: str, fmt: str = "md", to: str | Path 
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
     return target
+
+
+def _free(target: Path, force: bool) -> Path:
+    """The default name, or ``-2``, ``-3``... after it when taken: a default never replaces a file."""
+    n = 1
+    candidate = target
+    while candidate.exists() and not force:
+        n += 1
+        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+    return candidate
 
 
 class ExportedFile(os.PathLike):
