@@ -54,7 +54,7 @@ SYNONYMS = {
     "maximum": ("max",), "highest": ("max",), "smallest": ("min",), "lowest": ("min",), "minimum": ("min",),
     "capital": ("upper",), "capitals": ("upper",), "uppercase": ("upper",), "lowercase": ("lower",),
     "duplicate": ("duplicates",), "duplicated": ("duplicates",), "identical": ("duplicates",),
-    "repeated": ("duplicates",),
+    "repeated": ("duplicates",), "allof": ("all",), "anyof": ("any",),
 }
 # Words that point back at the previous answer.
 REFERRING = frozenset("it that this those them these instead another again else same elaborate".split())
@@ -157,9 +157,11 @@ REWRITES = tuple((re.compile(pattern, re.I), replacement) for pattern, replaceme
     (r"\b(ignore|skip|disable) (a few |some |these |the )?lines\b|\bcomment (it |them )?out\b", " comment "),
     (r"\b(parent|child|base|super) class(es)?\b|\bsubclass(es|ing)?\b", " inheritance super "),
     (r"\bcombinations?\b|\bpermutations?\b", " itertools combinations "),
-    (r"\b(every|each single) (number|item|element|value|entry)\b", " all() "),
-    (r"\bat least one\b", " any() "),
-    (r"\b(how many )?(different|distinct|unique) values\b", " unique nunique "),
+    (r"\b(every|each single) (number|item|element|value|entry) (is|are|has|have)\b", " allof "),
+    (r"\bat least one\b", " anyof "),
+    (r"\bhow many (different|distinct|unique)\b", " count unique nunique "),
+    (r"\b(different|distinct) values\b", " unique values "),
+    (r"\bwith\s+\w+\(.*?\)\s+as\s+\w+", " with statement context manager "),
     (r"\bwhole numbers?\b", " integer "),
     (r"\b(are|is) (exactly |all |completely )?the same\b", " duplicates "),
     (r"\bwhat'?s the point of\b|\bwhat is the point of\b", " "),
