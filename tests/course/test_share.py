@@ -176,3 +176,23 @@ def test_the_exit_hook_writes_the_last_snapshot(course, course_shell, model):
     after = dataset(course) / "learner=ana" / "snapshot.parquet"
     assert after.stat().st_mtime_ns > before
     assert read(after).query("kind == 'session'")["questions"].sum() == 1
+
+
+def test_the_background_writer_follows_changes(course, course_shell, model):
+    import time
+
+    from tests.course.conftest import write_course
+
+    write_course(course, extra="")
+    (course / "buddy-course.toml").write_text((course / "buddy-course.toml").read_text().replace(
+        "share_interval = 300", "share_interval = 0.2"))
+    course_shell.run_line_magic("buddy", "share on")
+    snapshot = dataset(course) / "learner=ana" / "snapshot.parquet"
+    course_shell.run_line_magic("buddy", "-m script:x a new question")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if read(snapshot).query("kind == 'session'")["questions"].sum() == 1:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the background writer did not write the new question")
