@@ -45,8 +45,10 @@ class SessionRowWidget(w.VBox):
     def show(self, row: SessionRow, *, current: bool, show_notebook: bool) -> None:
         self.row = row
         title = row.title or "Untitled session"
-        self.button.description = ("● " if current else "") + title
-        self.button.tooltip = f"{title}\n{row.session_id}" + ("\n(the session %buddy talks in)" if current else "")
+        branch = "↳ " if row.parent_id else ""  # a fork: %buddy fork continues a session in a new one
+        self.button.description = ("● " if current else "") + branch + title
+        self.button.tooltip = (f"{title}\n{row.session_id}" + (f"\nforked from {row.parent_id}" if row.parent_id else "")
+                               + ("\n(the session %buddy talks in)" if current else ""))
         bits = []
         if show_notebook or not row.local:
             bits.append(f"<b>{html.escape(row.notebook_name)}</b>")

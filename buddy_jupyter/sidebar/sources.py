@@ -58,6 +58,8 @@ class SessionRow:
     """Time spent, where analytics can tell."""
     snippet: str = ""
     """The matching text, for a search hit."""
+    parent_id: str | None = None
+    """The session this one was forked from (shown as a branch)."""
 
     @property
     def notebook_name(self) -> str:
@@ -83,6 +85,7 @@ def row_from_session(session: "Session", store: "Store", *, local: bool) -> Sess
         message_count=session.message_count,
         archived=session.time_archived is not None,
         local=local,
+        parent_id=session.parent_id,
     )
 
 

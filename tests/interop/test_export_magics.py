@@ -88,6 +88,9 @@ def test_import_and_fork(shell, tmp_path, capsys):
     assert fork.parent_id == "ses_oc1" and fork.message_count == 1
     sessions = line(shell, "sessions")
     assert sessions.set_index("id").loc[fork.id, "parent"] == "ses_oc1"
+    from buddy_jupyter.sidebar.sources import row_from_session
+
+    assert row_from_session(fork, kb.store, local=True).parent_id == "ses_oc1"  # drawn as a branch (↳)
     line(shell, "compact")
     assert kb.store.get_session(fork.id).parent_id == "ses_oc1"
 
