@@ -73,9 +73,10 @@ def bench_overview(dataset: Path, runs: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in views}
     for _ in range(runs):
         for name, view in views.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             frame = view(dataset)
             times[name].append(time.perf_counter() - t0)
+            times.setdefault(name + ", CPU", []).append(time.process_time() - c0)
             assert len(frame), name
     return times
 
@@ -131,9 +132,10 @@ def bench_snapshot(dataset: Path, runs: int, level: str) -> dict[str, list[float
             state = "store released" if n % 2 else "store open"
             if n % 2:
                 kernel.store.close()  # a kernel idle for 3 s has let go of its file: at exit it reopens it
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             sharer.at_exit()
             times[state].append(time.perf_counter() - t0)
+            times.setdefault(state + ", CPU", []).append(time.process_time() - c0)
             assert sharer.last_error == "" and sharer.last is not None
         rows = duckdb.sql(f"SELECT count(*), count(DISTINCT notebook) FROM read_parquet('{sharer.last.path}')").fetchall()
         print(f"  [{level}] snapshot: {rows[0][0]} rows, {rows[0][1]} notebooks, "
@@ -161,11 +163,14 @@ def main() -> None:
     print(f"\n{'figure':58} {'measured':34} target")
     for name, samples in overview.items():
         target = "<= 2 s " + ("PASS" if statistics.median(samples) <= 2 else "MISS") if name == "weekly_overview" else "-"
+        if name.endswith("CPU"):
+            target = "(CPU time of all threads)"
         print(f"{'instructor: ' + name:58} {median_ms(samples):34} {target}")
     for level, by_state in snapshots.items():
         for state, samples in by_state.items():
             verdict = "PASS" if statistics.median(samples) <= 0.2 else "MISS"
-            print(f"{f'learner snapshot at shutdown ({level}, {state})':58} {median_ms(samples):34} <= 200 ms {verdict}")
+            target = "(CPU time of all threads)" if state.endswith("CPU") else f"<= 200 ms {verdict}"
+            print(f"{f'snapshot at shutdown ({level}, {state})':58} {median_ms(samples):34} {target}")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
