@@ -17,7 +17,7 @@ def _settings(magics: BuddyMagics):
     return settings_for(magics.kb)
 
 
-@subcommand("share", "share on|off|status [--level progress|conversations] [--as NAME] [--delete]",
+@subcommand("share", "share on|off|status [--level progress|conversations] [--as NAME] [off --delete]",
             "share your progress (or conversations) with the course; off stops, --delete removes your files",
             arg("action", nargs="?", choices=("on", "off", "status"), default="status"),
             arg("--level", choices=("progress", "conversations"), default=None,
@@ -33,10 +33,10 @@ def _share(magics: BuddyMagics, args, cell):
         print(_share_status(kb, settings))
         return None
     if args.action == "off":
-        if args.level or args.pseudonym:
-            raise UsageError("share off takes only --delete")
+        if args.level or (args.pseudonym and not args.delete):
+            raise UsageError("share off takes only --delete (and --as NAME with it)")
         share.stop_sharing(kb)
-        removed = share.withdraw(settings, delete=args.delete) if settings.active else []
+        removed = share.withdraw(settings, delete=args.delete, pseudonym=args.pseudonym) if settings.active else []
         if args.delete:
             print(f"stopped sharing with {settings.name}; removed {len(removed)} file(s) and folder(s) from the exchange")
         else:

@@ -95,6 +95,12 @@ def open_class(source: Source, *, max_bytes: int = MAX_BYTES) -> ClassData:
             continue
         snapshot = path / exchange.SNAPSHOT
         try:
+            others = [n for n in os.listdir(path) if n != exchange.SNAPSHOT and not n.startswith((".", "_"))]
+        except OSError:
+            others = []
+        if others:  # a Parquet engine reading the whole folder would take them in: say so
+            _skip(data, path / others[0], f"unexpected file in a learner folder ({len(others)} such), not read")
+        try:
             info = os.lstat(snapshot)
         except FileNotFoundError:
             continue

@@ -107,13 +107,18 @@ def give_consent(settings: CourseSettings, level: str, pseudonym: str | None = N
     return consent
 
 
-def withdraw(settings: CourseSettings, *, delete: bool = False) -> list[Path]:
-    """Stop sharing with the course; with ``delete`` also remove the learner's files (returned)."""
+def withdraw(settings: CourseSettings, *, delete: bool = False, pseudonym: str | None = None) -> list[Path]:
+    """Stop sharing with the course; with ``delete`` also remove the learner's files (returned).
+
+    The files are found under the id of the consent, else ``pseudonym``, else the hub user.
+    Other kernels of the learner see the consent gone before their next write, and stop.
+    """
     consent = read_consent(settings.name)
     consent_path(settings.name).unlink(missing_ok=True)
-    if not delete or consent is None or settings.dataset is None:
+    if not delete or settings.dataset is None:
         return []
-    return exchange.remove_learner(settings.dataset, consent.learner)
+    learner = pseudonym or (consent.learner if consent is not None else learner_id()[0])
+    return exchange.remove_learner(settings.dataset, exchange.check_learner_id(learner))
 
 
 def require_dataset(settings: CourseSettings) -> Path:
@@ -241,6 +246,12 @@ class Sharer:
     def write(self, *, force: bool = False) -> SnapshotResult | None:
         """Write now if the history changed since the last snapshot (or ``force``)."""
         with self._lock:
+            consent = read_consent(self.settings.name)
+            if consent is None:  # withdrawn, maybe from another kernel: write nothing more
+                self._stop.set()
+                return None
+            if consent != self.consent:
+                self.consent, force = consent, True
             store = self.kb.store
             with store.connection() as con:
                 mark = tuple(con.execute(WATERMARK_SQL).fetchall()[0])

@@ -63,6 +63,7 @@ def test_hostile_snapshots_are_skipped_with_a_warning_naming_them(tmp_path):
     (dataset / "learner=linkfile" / "snapshot.parquet").symlink_to(dataset / "learner=learner0000" / "snapshot.parquet")
     (dataset / "learner=linkdir").symlink_to(dataset / "learner=learner0001")
     (dataset / "learner=big").mkdir()
+    (dataset / "learner=learner0002" / "extra.parquet").write_bytes(b"x")
     with open(dataset / "learner=big" / "snapshot.parquet", "wb") as handle:
         handle.truncate(3 * 2**20)
     with warnings.catch_warnings(record=True) as caught:
@@ -72,7 +73,8 @@ def test_hostile_snapshots_are_skipped_with_a_warning_naming_them(tmp_path):
         data.close()
     messages = [str(w.message) for w in caught if issubclass(w.category, instructor.CourseWarning)]
     for name, why in [("learner=wrong", "other columns"), ("learner=junk", "not a Parquet file"),
-                      ("learner=linkfile", "symlink"), ("learner=linkdir", "symlink"), ("learner=big", "limit")]:
+                      ("learner=linkfile", "symlink"), ("learner=linkdir", "symlink"), ("learner=big", "limit"),
+                      ("extra.parquet", "unexpected file")]:
         assert any(name in m and why in m for m in messages), (name, messages)
     assert overview["learner"].nunique() == good
 

@@ -196,3 +196,14 @@ def test_the_background_writer_follows_changes(course, course_shell, model):
         time.sleep(0.1)
     else:
         raise AssertionError("the background writer did not write the new question")
+
+
+def test_withdrawing_stops_the_other_kernels_and_delete_works_after_off(course, course_shell, model, history):
+    settings = course_settings(course / "lesson.ipynb")
+    course_shell.run_line_magic("buddy", "share on")
+    other_kernel = share.Sharer(kernel_buddy(course_shell), settings, share.read_consent("data-101"))
+    course_shell.run_line_magic("buddy", "share off")
+    course_shell.run_line_magic("buddy", "share off --delete")  # consent already gone: the hub user's folder
+    assert not (dataset(course) / "learner=ana").exists()
+    assert other_kernel.write(force=True) is None  # a kernel still running notices and writes nothing
+    assert not (dataset(course) / "learner=ana").exists()
