@@ -203,6 +203,8 @@ def write_snapshot(store: "Store", settings: CourseSettings, consent: Consent, *
         "level": consent.level, "snapshot_at": datetime.now(timezone.utc).replace(tzinfo=None),
     }
     with exchange.locked(folder), store.connection() as con:
+        if read_consent(settings.name) != consent:  # withdrawn or changed meanwhile (checked under the lock)
+            raise NoConsent(f"the consent to share with {settings.name} changed; nothing was written")
         rows = exchange.write_rows(con, folder, _rows_sql(consent.level), params,
                                    replace_notebook=params["notebook"],
                                    keep_messages=consent.level == "conversations")
@@ -257,8 +259,11 @@ class Sharer:
                 mark = tuple(con.execute(WATERMARK_SQL).fetchall()[0])
             if not force and mark == self._mark:
                 return None
-            self.last = write_snapshot(store, self.settings, self.consent, notebook=self.kb.notebook,
-                                       idle_threshold=self.kb.config.idle_threshold)
+            try:
+                self.last = write_snapshot(store, self.settings, self.consent, notebook=self.kb.notebook,
+                                           idle_threshold=self.kb.config.idle_threshold)
+            except NoConsent:
+                return None
             self._mark = mark
             self.last_error = ""
             return self.last
