@@ -11,12 +11,19 @@ messages take 0.7-0.9 s, most of it attaching the stores and planning the
 200-way unions. BM25 with k1 = 1.2, b = 0.75,
 document length in characters, and the non-negative idf
 ``ln(1 + (N - df + 0.5) / (df + 0.5))``.
+
+A search over a folder is answered from ``search_index`` (the same documents and
+formula in one SQLite FTS5 file in the user's cache, refreshed for the stores that
+changed), fast enough to search as one types; the SQL above answers one notebook,
+and the folder too when the index cannot be used.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
@@ -26,6 +33,8 @@ if TYPE_CHECKING:
     import pandas
 
     from ..store import Store
+
+log = logging.getLogger(__name__)
 
 K1 = 1.2
 B = 0.75
@@ -84,7 +93,8 @@ best AS (
     FROM scored s JOIN candidates c USING (doc_id)
     QUALIFY row_number() OVER (PARTITION BY c.notebook, c.message_id ORDER BY s.score DESC) = 1
 )
-SELECT * FROM best ORDER BY score DESC, time_created DESC, doc_id LIMIT $limit
+-- scores rounded for the order: equal documents tie whatever order the engine summed in
+SELECT * FROM best ORDER BY round(score, 9) DESC, time_created DESC, doc_id LIMIT $limit
 """
 
 # The best few documents' message and conversation, looked up afterwards in the stores they came
@@ -124,12 +134,15 @@ def search_memory(
     root: str | os.PathLike[str] | None = None,
     limit: int = 10,
     data_dir: str | os.PathLike[str] = "",
+    cached: bool = True,
 ) -> "pandas.DataFrame":
     """The messages and remembered items that best match ``query``, best first.
 
     Columns: notebook, session_id, session_title, message_id, role (user,
     assistant or memory), snippet, score, time_created. ``store`` alone: this
-    notebook; ``root``: every notebook under it, ``store`` included.
+    notebook; ``root``: every notebook under it, ``store`` included, answered
+    from the search index in the user's cache (``search_index``), refreshed first
+    for the stores that changed; ``cached=False`` reads every store directly.
     """
     import pandas
 
@@ -155,6 +168,9 @@ def search_memory(
             details = _details(con, best, "message", "session")
     else:
         paths = list_stores(root, data_dir=data_dir)
+        found = _search_index(paths, store, terms, params["limit"]) if cached else None
+        if found is not None:
+            return found
         with open_history(paths, store=store) as history:
             history.define(("part", "memory"))
             best = history.con.execute(SEARCH_SQL.replace("{notebook}", "notebook"), params).df()
@@ -164,6 +180,52 @@ def search_memory(
                 for table in ("message", "session")
             ))
     return _frame(best, details, [v for forms in terms.values() for v in forms])
+
+
+def _search_index(paths: list, store: "Store | None", terms: dict[str, list[str]], limit: int):
+    """The search over the index, as a DataFrame; None when the index cannot be used (then read the stores).
+
+    A cache file SQLite cannot read is deleted and built again once.
+    """
+    import sqlite3
+
+    import pandas
+
+    from . import search_index
+
+    wanted = [Path(p) for p in paths]
+    if store is not None and store.path.exists() and store.path not in wanted:
+        wanted.append(store.path)
+    for attempt in (1, 2):
+        try:
+            con = search_index.connect()
+        except (OSError, sqlite3.Error) as error:
+            log.warning("history search index unavailable (%s): reading the stores", error)
+            return None
+        try:
+            held = search_index.refresh(con, wanted, store=store)
+            rows = search_index.search(con, [held[p] for p in wanted if p in held], terms, limit, K1, B)
+        except sqlite3.OperationalError as error:  # locked, full disk, read-only: not the file's fault
+            log.warning("history search index unusable (%s): reading the stores", error)
+            return None
+        except sqlite3.DatabaseError as error:  # not a database, malformed: rebuild it
+            log.warning("history search index damaged (%s): rebuilding it", error)
+            con.close()  # before the file goes (closed again below: harmless)
+            search_index.remove()
+            if attempt == 2:
+                return None
+            continue
+        finally:
+            con.close()
+        break
+    spellings = [v for forms in terms.values() for v in forms]
+    frame = [
+        (notebook, session_id, title if title is not None else ("remembered" if role is None else None), message_id,
+         role or "memory", snippet(text, spellings), float(score),
+         search_index.parse_time(message_time if role is not None else time_created))
+        for notebook, session_id, message_id, _, text, time_created, role, message_time, title, score in rows
+    ]
+    return pandas.DataFrame(frame, columns=COLUMNS)
 
 
 def _details(con, best: "pandas.DataFrame", message: str, session: str) -> dict[tuple[str, str], tuple]:
