@@ -1,13 +1,17 @@
-"""The store's file format: readable by every DuckDB client from 1.4 on, in small blocks.
+"""The store's file format: readable by every DuckDB client from 1.4 on, small while it is small.
 
 DuckDB fixes two things when it creates a file: its storage version (a file written
 by DuckDB 2.x with default settings is ``v2.0.0+``, which the DuckDB CLI 1.4/1.5,
 DBeaver and older notebooks refuse) and its block size (256 KiB by default: an empty
 store took 3 MiB). New stores are created as ``STORAGE_VERSION`` with ``BLOCK_SIZE``
-blocks; a store made before is rewritten once, when it opens (or on ``%buddy
-compact``): copied into a new file, its row counts compared, then swapped in, the
-old file kept until the swap is done. A swap cut short (a crash between the two
-renames) is finished or undone the next time the store opens.
+(16 KiB) blocks. Small blocks cost on scans once a store is large (at 1M parts,
+loading a session took 2.5 times as long as with 256 KiB blocks: bench/README.md),
+so a store that grows past ``LARGE_AT`` is rewritten with ``LARGE_BLOCK_SIZE`` blocks.
+
+A store in another format (made before, or grown past ``LARGE_AT``) is rewritten
+once when it opens (and on ``%buddy compact``): copied into a new file, its row
+counts compared, then swapped in, the old file kept until the swap is done. A swap
+cut short (a crash between the two renames) is undone the next time the store opens.
 """
 
 from __future__ import annotations
@@ -24,8 +28,14 @@ if TYPE_CHECKING:
 STORAGE_VERSION = "v1.4.0"
 """The oldest DuckDB that reads the store (every migration up to m005 works on it)."""
 BLOCK_SIZE = 16 * 1024
-"""DuckDB's smallest block: a store with a few sessions is about 150 KB (256 KiB blocks: 3.4 MB).
-Its cost at 1M parts is in bench/README.md."""
+"""DuckDB's smallest block, for new stores: a store with a few sessions is about 150-250 KB (256 KiB
+blocks: 3.4 MB)."""
+LARGE_BLOCK_SIZE = 256 * 1024
+"""DuckDB's default block, for large stores: scans (a session's parts, the analytics) run as before."""
+LARGE_AT = 16 * 2**20
+"""A store of 16 KiB blocks larger than this (about 40,000 parts) is rewritten with large blocks."""
+SMALL_AT = 4 * 2**20
+"""``compact`` goes back to small blocks below this (a gap, so that a store never goes back and forth)."""
 
 _NEW = ".rewrite"
 """Suffix of the copy being written (not a ``.duckdb`` name: history never lists it)."""
@@ -37,8 +47,22 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _options() -> str:
-    return f"BLOCK_SIZE {BLOCK_SIZE}, STORAGE_VERSION '{STORAGE_VERSION}'"
+def _options(block: int = BLOCK_SIZE) -> str:
+    return f"BLOCK_SIZE {block}, STORAGE_VERSION '{STORAGE_VERSION}'"
+
+
+def stored_bytes(path: Path) -> int:
+    """The file and its write-ahead log."""
+    return sum(p.stat().st_size for p in (path, _wal(path)) if p.exists())
+
+
+def block_size_for(size: int, current: int | None = None) -> int:
+    """The block size a store of ``size`` bytes should have (``current``: keep it within the gap)."""
+    if size > LARGE_AT:
+        return LARGE_BLOCK_SIZE
+    if size < SMALL_AT:
+        return BLOCK_SIZE
+    return current if current in (BLOCK_SIZE, LARGE_BLOCK_SIZE) else BLOCK_SIZE
 
 
 def create(path: Path) -> None:
@@ -64,10 +88,13 @@ def current_format(con: "duckdb.DuckDBPyConnection") -> tuple[str, int]:
     return str(version or ""), int(block)
 
 
-def needs_rewrite(con: "duckdb.DuckDBPyConnection") -> bool:
-    """True when the open file is not in the store's format (a store made before it)."""
+def needs_rewrite(con: "duckdb.DuckDBPyConnection", size: int = 0) -> bool:
+    """True when the open file is not in the store's format: made before it, or in blocks that no
+    longer suit its ``size`` (small blocks past ``LARGE_AT``; a block size we never write)."""
     version, block = current_format(con)
-    return version.rstrip("+") != STORAGE_VERSION or block != BLOCK_SIZE
+    if version.rstrip("+") != STORAGE_VERSION or block not in (BLOCK_SIZE, LARGE_BLOCK_SIZE):
+        return True
+    return block == BLOCK_SIZE and size > LARGE_AT
 
 
 def finish_interrupted_swap(path: Path) -> str | None:
@@ -87,8 +114,10 @@ def finish_interrupted_swap(path: Path) -> str | None:
     return note
 
 
-def rewrite(path: Path) -> dict[str, int]:
+def rewrite(path: Path, block: int | None = None) -> dict[str, int]:
     """Copy the store at ``path`` into a new file in the store's format and swap it in.
+
+    ``block``: the new file's block size (default: what its size calls for, ``block_size_for``).
 
     The caller must not hold the file (its lease suspended). While the copy runs the
     old file stays attached read-write, so no other process can write to it meanwhile.
@@ -104,7 +133,11 @@ def rewrite(path: Path) -> dict[str, int]:
         con.execute(f"ATTACH {_quote(str(path))} AS src")
         try:
             con.execute("CHECKPOINT src")  # the write-ahead log goes into the file before it is copied
-            con.execute(f"ATTACH {_quote(str(new))} AS dst ({_options()})")
+            if block is None:
+                current = con.execute("SELECT block_size FROM pragma_database_size() WHERE database_name = 'src'"
+                                      ).fetchall()[0][0]
+                block = block_size_for(stored_bytes(path), current)
+            con.execute(f"ATTACH {_quote(str(new))} AS dst ({_options(block)})")
             try:
                 con.execute("COPY FROM DATABASE src TO dst")
                 counts = _counts(con, "src")

@@ -134,7 +134,9 @@ class Store:
         max_hold: float = 5.0,
         lock_timeout: float = 30.0,
     ):
-        self.path = Path(path).expanduser().resolve()
+        given = Path(path).expanduser()
+        # the folders resolved, never the file itself: a symlink there is refused at open, not followed
+        self.path = given.parent.resolve() / given.name
         self.notebook = notebook or str(self.path)
         self._notebook_given = bool(notebook)
         self.events = EventBus()
@@ -193,6 +195,9 @@ class Store:
             yield con
 
     def _open_first_time(self) -> None:
+        from ..safe_paths import check_store_file
+
+        check_store_file(self.path)  # a symlink, FIFO or folder: refused before anything opens or moves it
         if not self._lease.read_only:
             from ..locate import prepare_folder
             from .fileformat import finish_interrupted_swap
@@ -224,13 +229,14 @@ class Store:
         self._first_open_done = True
 
     def _rewrite(self) -> dict[str, int]:
-        """Copy the file into the store's format (every DuckDB from 1.4 reads it; small blocks) and swap it in."""
+        """Copy the file into the store's format (every DuckDB from 1.4 reads it; blocks for its size) and swap it in."""
         from .fileformat import rewrite
 
+        from .fileformat import stored_bytes
+
         self._rewritten = True
-        wal = self.path.with_name(self.path.name + ".wal")
         with self._lease.suspended():
-            before = self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+            before = stored_bytes(self.path)
             counts = rewrite(self.path)
         after = self.path.stat().st_size
         log.info("rewrote %s into the portable format: %d -> %d bytes", self.path, before, after)
@@ -262,12 +268,13 @@ class Store:
     def _on_open(self, con: "duckdb.DuckDBPyConnection") -> None:
         if not self._first_open_done:
             self._check_whole(con)
+            migrations.refuse_foreign(con)  # someone's own DuckDB file: never rewritten nor migrated
         if self._lease.read_only:
             return
         if not self._first_open_done and not self._rewritten:
-            from .fileformat import needs_rewrite
+            from .fileformat import needs_rewrite, stored_bytes
 
-            if needs_rewrite(con):
+            if needs_rewrite(con, stored_bytes(self.path)):
                 raise _OldFormat()
         if self._first_open_done and self._project is not None:
             return
@@ -442,10 +449,12 @@ class Store:
     def list_sessions(self, *, limit: int = 50, offset: int = 0, archived: bool | None = False) -> list[Session]:
         """Newest activity first. ``archived``: False hides archived, True shows only them, None shows all."""
         where = {False: " WHERE time_archived IS NULL", True: " WHERE time_archived IS NOT NULL", None: ""}[archived]
+        if int(limit) < 0 or int(offset) < 0:
+            raise InvalidInput(f"the number of sessions must be 0 or more, not {min(int(limit), int(offset))}")
         with self.connection() as con:
             rows = con.execute(
                 sql.SELECT_SESSIONS + where + " ORDER BY time_updated DESC, id DESC LIMIT ? OFFSET ?",
-                [int(limit), int(offset)],
+                [min(int(limit), 2**62), min(int(offset), 2**62)],  # "all of them" for any larger number
             ).fetchall()
         return [_session_from_row(row) for row in rows]
 

@@ -129,3 +129,29 @@ def test_compact_rewrites_and_keeps_every_row(store, store_path):
     report = store.compact()
     assert report["session"] == 1 and report["part"] == 1
     assert store.get_messages(session_id)[0].text == "keep me"
+
+
+def test_a_store_that_grew_large_gets_large_blocks_once(tmp_path, monkeypatch):
+    """Small blocks cost on scans of a large store (bench/README.md): past LARGE_AT it is rewritten."""
+    path = tmp_path / ".buddy" / "nb.duckdb"
+    store = Store(path, idle_release=0)
+    session_id = _ask(store, "x" * 2000)
+    store.close()
+    monkeypatch.setattr(fileformat, "LARGE_AT", path.stat().st_size - 1)
+    monkeypatch.setattr(fileformat, "SMALL_AT", 1)
+    store = Store(path, idle_release=0)
+    assert store.get_messages(session_id)[0].text == "x" * 2000
+    store.close()
+    con = duckdb.connect(str(path), read_only=True)
+    assert fileformat.current_format(con) == ("v1.4.0+", fileformat.LARGE_BLOCK_SIZE)
+    con.close()
+    again = Store(path, idle_release=0)  # large blocks now: opening again rewrites nothing
+    again.list_sessions()
+    assert not again._rewritten
+    monkeypatch.setattr(fileformat, "LARGE_AT", 20 * 2**20)
+    monkeypatch.setattr(fileformat, "SMALL_AT", 10 * 2**20)  # compact takes a small store back to small blocks
+    again.compact()
+    again.close()
+    con = duckdb.connect(str(path), read_only=True)
+    assert fileformat.current_format(con)[1] == fileformat.BLOCK_SIZE
+    con.close()
