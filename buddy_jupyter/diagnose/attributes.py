@@ -66,6 +66,15 @@ WRONG_TYPE = {
     ("DataFrame", "tolist"): ("`tolist` is a Series method.", "Pick a column first, or use `values.tolist()`.",
                               "{obj}['column'].tolist()"),
 }
+# Names learners bring from other tools, and the name the object really has (knowledge as data).
+SYNONYMS = {
+    "avg": "mean", "average": "mean", "len": "size", "length": "size", "uniq": "unique", "distinct": "unique",
+    "sort": "sort_values", "orderby": "sort_values", "order_by": "sort_values", "where_": "query",
+    "read_xlsx": "read_excel", "read_xls": "read_excel", "read_txt": "read_csv", "to_xlsx": "to_excel",
+    "push": "append", "size_": "shape", "count_values": "value_counts", "valuecounts": "value_counts",
+    "isnan": "isna", "is_null": "isna", "dropnan": "dropna", "fill_na": "fillna", "group_by": "groupby",
+    "lenght": "size", "toList": "tolist", "to_list": "tolist", "includes": "isin", "contains": "isin",
+}
 _INPLACE_ASSIGN = re.compile(r"^\s*(\w+)\s*=\s*.*(inplace\s*=\s*True|\.(?:sort|append|extend|insert|reverse|shuffle|"
                              r"update|clear|remove)\(|\bprint\()", re.S)
 
@@ -158,6 +167,40 @@ def removed_name(error: BaseException, view: View) -> Diagnosis | None:
                      f"Use `{replacement}` instead.", code)
 
 
+def accessor(error: BaseException, view: View) -> Diagnosis | None:
+    """``.str`` on numbers, ``.dt`` on text: the column's dtype and the conversion it needs."""
+    obj, name, source = _target(error, view)
+    if name not in ("str", "dt", "cat") or not is_series(obj):
+        return None
+    dtype = str(getattr(obj, "dtype", "?"))
+    title = f"AttributeError: {str(error).splitlines()[0][:120]}"
+    node = _attribute_node(view, name)
+    if name == "dt":
+        return Diagnosis(title, [f"`{source}` holds {dtype} values, not dates: `.dt` works only on datetime columns.",
+                                 "Dates read from a file arrive as text until they are converted."],
+                         "Convert the column with `pd.to_datetime` (once, assigning it back), then use `.dt`.",
+                         view.replaced(node, f"pd.to_datetime({source}).dt") if node is not None else "")
+    if name == "str":
+        return Diagnosis(title, [f"`{source}` holds {dtype} values, not text: `.str` works only on text columns."],
+                         "Convert to text first with `.astype(str)`, or use a numeric method instead.",
+                         view.replaced(node, f"{source}.astype(str).str") if node is not None else "")
+    return Diagnosis(title, [f"`{source}` is {dtype}, not category."], "Convert with `.astype('category')`.",
+                     view.replaced(node, f"{source}.astype('category').cat") if node is not None else "")
+
+
+def synonym(error: BaseException, view: View) -> Diagnosis | None:
+    """A name from another tool (``avg``, ``sort``, ``read_xlsx``) for one the object has (``mean``...)."""
+    obj, name, source = _target(error, view)
+    target = SYNONYMS.get(name)
+    if obj is MISSING or target is None or target not in attribute_names(obj):
+        return None
+    node = _attribute_node(view, name)
+    kind = type(obj).__name__ if type(obj).__name__ != "module" else f"module '{getattr(obj, '__name__', '?')}'"
+    return Diagnosis(f"AttributeError: {kind} has no attribute '{name}'",
+                     [f"`{source}` is {describe(obj)}; what other tools call `{name}` is `{target}` here."],
+                     f"Use `{target}`.", view.replaced(node, f"{source}.{target}") if node is not None else "")
+
+
 def wrong_type(error: BaseException, view: View) -> Diagnosis | None:
     """A method of another type: ``lst.lower()``, ``arr.append(x)``, ``df.str``; a Series for a DataFrame."""
     obj, name, source = _target(error, view)
@@ -196,7 +239,8 @@ def close_attribute(error: BaseException, view: View) -> Diagnosis | None:
     title = f"AttributeError: {kind if kind.startswith('module') else repr(kind) + ' object'} has no attribute '{name}'"
     node = _attribute_node(view, name)
     what = source or "the object"
-    if is_frame(obj):
+    called = node is not None and any(isinstance(n, ast.Call) and n.func is node for n in view.nodes_on_line())
+    if is_frame(obj) and not called:
         columns = [c for c in columns_of(obj) if isinstance(c, str)]
         near_columns = close_matches(name, columns)
         if near_columns:
@@ -207,7 +251,9 @@ def close_attribute(error: BaseException, view: View) -> Diagnosis | None:
                                      "columns are safest to reach with brackets."],
                              f"Select the column {best!r} with brackets.", code)
     candidates = attribute_names(obj)
-    near = close_matches(name, candidates)
+    near = [n for n in close_matches(name, candidates, cutoff=0.7) if len(n) > 1]
+    if not near:  # df.sort -> sort_values, sort_index
+        near = [n for n in candidates if n.lower().startswith(name.lower() + "_")][:3]
     shadow = _shadowing_file(obj)
     if shadow:
         return Diagnosis(title, [f"`{what}` is your own file {shadow}, not the library of that name: "
@@ -244,4 +290,4 @@ def _shadowing_file(obj: Any) -> str:
     return ""
 
 
-RULES = {AttributeError: [none_value, removed_name, wrong_type, close_attribute]}
+RULES = {AttributeError: [none_value, removed_name, accessor, synonym, wrong_type, close_attribute]}

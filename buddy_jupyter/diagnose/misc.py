@@ -143,7 +143,24 @@ def recursion(error: BaseException, view: View) -> Diagnosis | None:
                      "and make each call use a smaller value (`n - 1`).", "")
 
 
+def math_domain(error: BaseException, view: View) -> Diagnosis | None:
+    """``math.sqrt(-1)``, ``math.log(0)``: outside what the function accepts."""
+    if str(error) != "math domain error":
+        return None
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and n.args), None)
+    facts = ["`math.sqrt` needs a number >= 0, `math.log` a number > 0, `math.acos`/`asin` a number between -1 and 1."]
+    if call is not None:
+        value = view.resolve(call.args[0])
+        if value is not MISSING:
+            facts.insert(0, f"`{view.segment(call.args[0])}` is {describe(value)}.")
+        else:
+            facts.insert(0, f"The argument of `{view.segment(call.func)}` is outside its domain.")
+    return Diagnosis(f"ValueError: math domain error", facts, "Check the value first (`if x >= 0:`), or use "
+                     "`cmath` for complex results.", "")
+
+
 RULES = {
+    ValueError: [math_domain],
     IndexError: [index_out_of_range],
     ZeroDivisionError: [division_by_zero],
     UnboundLocalError: [unbound_local],

@@ -38,6 +38,9 @@ IMPORTS = {
     "partial": "from functools import partial", "dataclass": "from dataclasses import dataclass",
 }
 _WORD = re.compile(r"^[A-Za-z]+$")
+# Words from other languages (JSON, JavaScript, R, SQL) and Python's spelling of them.
+OTHER_LANGUAGES = {"true": "True", "false": "False", "none": "None", "null": "None", "nil": "None",
+                   "undefined": "None", "nan": "np.nan", "na": "np.nan", "inf": "np.inf", "infinity": "np.inf"}
 _FILE_SUFFIXES = ("csv", "txt", "xlsx", "xls", "json", "parquet", "tsv", "png", "jpg", "py", "ipynb", "zip", "pkl", "db")
 
 
@@ -88,9 +91,13 @@ def spelling(error: BaseException, view: View) -> Diagnosis | None:
         near = [n for n in close_matches(name, candidates, cutoff=0.8) if n[:1].lower() == name[:1].lower()] or \
             [n for n in candidates if len(n) == len(name) and sorted(n.lower()) == sorted(name.lower())]
         source = "builtin"
-    if not near and name.lower() in ("true", "false", "none", "null", "nil"):
-        near = ["None" if name.lower() in ("none", "null", "nil") else name.capitalize()]
-        source = "builtin"
+    if name.lower() in OTHER_LANGUAGES and not (near and source == "yours"):
+        word = OTHER_LANGUAGES[name.lower()]
+        if word in ("np.nan", "np.inf") and not any(type(v).__name__ == "module" and getattr(v, "__name__", "") == "numpy"
+                                                    for v in mine.values()):
+            word = f"float('{word[3:]}')"
+        return Diagnosis(_title(error, name), [f"Python writes `{name}` as `{word}`."], f"Use `{word}`.",
+                         _replace_name(view, name, word))
     if not near:
         return None
     best = near[0]

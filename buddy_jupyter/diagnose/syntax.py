@@ -61,6 +61,52 @@ def _diagnosis(error: SyntaxError, cause: str, fix: str, fixed: str = "") -> Dia
     return Diagnosis(_title(error), [_position_fact(error), cause], fix, code)
 
 
+_FOREIGN = ((re.compile(r"\belse\s+if\b"), "elif", "`else if` is written `elif` in Python."),
+            (re.compile(r"===|(?<=[\w\s)])==(?==)"), "==", "`===` is JavaScript; Python compares with `==`."),
+            (re.compile(r"!=="), "!=", "`!==` is JavaScript; Python writes `!=`."),
+            (re.compile(r"\s*&&\s*"), " and ", "`&&` is written `and` in Python."),
+            (re.compile(r"\s*\|\|\s*"), " or ", "`||` is written `or` in Python."),
+            (re.compile(r"^(\s*)(\w+)\+\+\s*;?\s*$"), r"\1\2 += 1", "Python has no `++`: write `+= 1`."),
+            (re.compile(r"^(\s*)(\w+)--\s*;?\s*$"), r"\1\2 -= 1", "Python has no `--`: write `-= 1`."),
+            (re.compile(r"\s*//(?!.*['\"]).*$"), "", "Comments start with `#` in Python (`//` is floor division)."))
+
+
+def _fix_foreign(error, text):
+    """Spellings from other languages (``else if``, ``===``, ``&&``, ``x++``), checked by parsing."""
+    for pattern, replacement, cause in _FOREIGN:
+        if pattern.search(text):
+            fixed = pattern.sub(replacement, text).rstrip()
+            if fixed != text.rstrip() and _parses_with(error, fixed):
+                return (cause, "Write it the Python way.", fixed)
+    return None
+
+
+_NEIGHBOURS = re.compile(r"""(\w|['")\]])(\s+)(?=[\w'"(\[])""")
+_KEYWORDS = {"and", "or", "not", "in", "is", "if", "else", "for", "lambda", "async", "await", "from", "as", "import",
+             "return", "yield", "with", "while", "del", "pass", "raise", "assert", "global", "nonlocal", "def", "class"}
+
+
+def _fix_comma(error, text):
+    """``[1 2 3]``, ``print('a' x)``: put commas between the values that stand side by side."""
+    if "forgot a comma" not in error.msg:
+        return None
+
+    def add_comma(match: re.Match) -> str:
+        before = text[: match.start() + 1]
+        after = text[match.end():]
+        last_word = re.search(r"(\w+)$", before)
+        next_word = re.match(r"(\w+)", after)
+        if (last_word and last_word.group(1) in _KEYWORDS) or (next_word and next_word.group(1) in _KEYWORDS):
+            return match.group(0)
+        return match.group(1) + ", "
+
+    fixed = _NEIGHBOURS.sub(add_comma, text)
+    if fixed != text and _parses_with(error, fixed):
+        return ("Values stand next to each other with nothing between them.", "Put commas between them.", fixed)
+    return ("Two values stand next to each other with nothing between them (in a list, a call, or a print).",
+            "Put a comma (or an operator such as `+`) between them.", "")
+
+
 def _fix_colon(error, text):
     if "expected ':'" in error.msg:
         return ("Lines that start a block (`if`, `for`, `while`, `def`, `class`, `else`, `try`...) end with a colon.",
@@ -167,12 +213,9 @@ def _fix_keyword_name(error, text):
         if match and keyword.iskeyword(match.group(1)):
             return (f"`{match.group(1)}` is a Python keyword and cannot be a variable name.",
                     f"Use another name, e.g. `{match.group(1)}_`.", "")
-    if "Perhaps you forgot a comma" in error.msg:
-        return ("Two values stand next to each other with nothing between them (in a list, a call, or a print).",
-                "Put a comma (or an operator such as `+`) between them.", "")
 
 
-_FIXERS: list[Callable] = [_fix_colon, _fix_print, _fix_assign_in_test, _fix_unclosed, _fix_unmatched, _fix_string,
+_FIXERS: list[Callable] = [_fix_foreign, _fix_comma, _fix_colon, _fix_print, _fix_assign_in_test, _fix_unclosed, _fix_unmatched, _fix_string,
                            _fix_indent, _fix_number_name, _fix_keyword_name]
 
 

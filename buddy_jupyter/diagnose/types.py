@@ -77,11 +77,18 @@ def mixed_operands(error: BaseException, view: View) -> Diagnosis | None:
     if not any(p.search(message) for p in _OPERANDS):
         return None
     node = view.node
+    title = _title(error)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum" and node.args:
+        items = view.segment(node.args[0])
+        value = view.resolve(node.args[0])
+        facts = [f"`{items}` is {describe(value)}" + (" holding text." if value is not MISSING else ".")
+                 if value is not MISSING else f"`{items}` holds text, and `sum` adds numbers."]
+        return Diagnosis(title, facts, "Convert each item to a number while summing (or join texts with `''.join`).",
+                         view.replaced(node, f"sum(float(x) for x in {items})"))
     if not isinstance(node, (ast.BinOp, ast.Compare, ast.AugAssign)):
         node = next((n for n in view.nodes_on_line() if isinstance(n, (ast.BinOp, ast.Compare, ast.AugAssign))), None)
     if node is None:
         return None
-    title = _title(error)
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
         facts = _operand_facts(view, operands)
@@ -192,6 +199,15 @@ def arguments(error: BaseException, view: View) -> Diagnosis | None:
     if match.group("takes"):
         facts.insert(0, f"`{short_name}` takes {match.group('takes')} positional arguments, and the call gives "
                      f"{match.group('given')}.")
+        first = next(iter(signature.parameters.values()), None) if signature else None
+        if first is not None and call is not None and len(call.args) > 1 and (
+                first.name in ("objs", "iterable", "items", "values", "seq", "sequence", "args_list")
+                or "Iterable" in str(first.annotation) or "list" in str(first.annotation).lower()):
+            facts.append(f"Its first parameter, `{first.name}`, takes all the items together, as one list.")
+            inner = ", ".join(view.segment(a) for a in call.args)
+            rest = ", ".join(view.segment(k) for k in call.keywords)
+            return Diagnosis(title, facts, "Put the items in a list.",
+                             view.replaced(call, f"{view.segment(call.func)}([{inner}]{', ' + rest if rest else ''})"))
         if signature and "self" in signature.parameters:
             facts.append("For a method, `self` counts as one: define it as `def method(self, ...)`.")
         elif signature is None and call is not None and callee is not MISSING and inspect.isclass(callee):
@@ -230,6 +246,11 @@ def not_callable(error: BaseException, view: View) -> Diagnosis | None:
     if isinstance(func, ast.Constant) and isinstance(func.value, (int, float)):
         return Diagnosis(title, [f"`{view.segment(call)}`: in Python a number next to brackets is not a multiplication."],
                          "Write the `*`.", view.replaced(call, f"{view.segment(func)} * ({', '.join(view.segment(a) for a in call.args)})"))
+    if value is not MISSING and (is_frame(value) or is_series(value) or type(value) in (dict, list, tuple, str)) \
+            and len(call.args) == 1 and not call.keywords:
+        return Diagnosis(title, [f"`{view.segment(func)}` is {describe(value)}: it is indexed with square brackets, "
+                                 "not called with round ones."],
+                         "Use square brackets.", view.replaced(call, f"{view.segment(func)}[{view.segment(call.args[0])}]"))
     facts = [f"`{view.segment(func)}` is {describe(value)}, not a function." if value is not MISSING else
              f"`{view.segment(func)}` is a {match.group(1)}, not a function."]
     if isinstance(func, ast.Attribute) and not call.args and not call.keywords:
@@ -347,5 +368,90 @@ def text_in_numbers(error: BaseException, view: View) -> Diagnosis | None:
                      view.replaced(call, f"{view.segment(call.func)}({keywords})"))
 
 
+def float_as_integer(error: BaseException, view: View) -> Diagnosis | None:
+    """``range(n / 2)``, ``lst[i / 2]``: a float where a whole number is needed."""
+    if not re.match(r"'float' object cannot be interpreted as an integer|(?:list|tuple|string) indices must be "
+                    r"integers or slices, not float|slice indices must be integers", str(error)):
+        return None
+    division = next((n for n in view.nodes_on_line() if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div)), None)
+    facts = ["A position or a count must be a whole number (int); `/` always gives a float (7 / 2 is 3.5)."]
+    if division is not None:
+        return Diagnosis(_title(error), facts, "Use `//` for whole-number division, or `int(...)`.",
+                         view.replaced(division, f"{view.segment(division.left)} // {view.segment(division.right)}"))
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and n.args), None)
+    return Diagnosis(_title(error), facts, "Convert it with `int(...)` (or `round(...)`).",
+                     view.replaced(call.args[0], f"int({view.segment(call.args[0])})") if call is not None else "")
+
+
+def no_len(error: BaseException, view: View) -> Diagnosis | None:
+    """``len(5)``: only collections have a length."""
+    match = re.match(r"object of type '(\w+)' has no len\(\)", str(error))
+    if not match:
+        return None
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                 and n.func.id == "len" and n.args), None)
+    kind = match.group(1)
+    article = "an" if kind[:1] in "aeiou" else "a"
+    facts = [f"`len()` counts the items of a collection (list, text, dict, DataFrame); {article} {kind} is one value."]
+    if call is not None:
+        value = view.resolve(call.args[0])
+        if value is not MISSING:
+            facts.insert(0, f"`{view.segment(call.args[0])}` is {describe(value)}.")
+        if kind in ("int", "float"):
+            return Diagnosis(_title(error), facts, "To count its digits, make it text first.",
+                             view.replaced(call, f"len(str({view.segment(call.args[0])}))"))
+    return Diagnosis(_title(error), facts, "Check which value you meant to measure.", "")
+
+
+def item_assignment(error: BaseException, view: View) -> Diagnosis | None:
+    """``text[0] = 'H'``, ``point[0] = 5`` on a tuple: these cannot change; build a new one."""
+    match = re.match(r"'(\w+)' object does not support item assignment", str(error))
+    if not match:
+        return None
+    kind = match.group(1)
+    assign = next((n for n in view.nodes_on_line() if isinstance(n, ast.Assign)
+                   and isinstance(n.targets[0], ast.Subscript)), None)
+    title = _title(error)
+    if kind == "str" and assign is not None:
+        target = assign.targets[0]
+        name, index = view.segment(target.value), view.segment(target.slice)
+        code = ""
+        if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, int):
+            i = target.slice.value
+            code = f"{name} = {name}[:{i}] + {view.segment(assign.value)} + {name}[{i + 1}:]" if i else \
+                f"{name} = {view.segment(assign.value)} + {name}[1:]"
+        return Diagnosis(title, ["Text (str) cannot be changed in place; every change makes a new text."],
+                         f"Build a new text and assign it (or use `{name}.replace(...)`).", code)
+    if kind == "tuple" and assign is not None:
+        name = view.segment(assign.targets[0].value)
+        return Diagnosis(title, [f"`{name}` is a tuple, and tuples cannot change."],
+                         "Make it a list if it has to change.", f"{name} = list({name})")
+    return Diagnosis(title, [f"A {kind} cannot be changed with `[...] = ...`."], "Build a new value instead.", "")
+
+
+def multiply_sequence(error: BaseException, view: View) -> Diagnosis | None:
+    """``'3' * 1.5`` or ``[1, 2] * 1.5``: a text or list times a float."""
+    match = re.match(r"can't multiply sequence by non-int of type '(\w+)'", str(error))
+    if not match:
+        return None
+    node = next((n for n in view.nodes_on_line() if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)), None)
+    if node is None:
+        return None
+    facts = _operand_facts(view, [node.left, node.right])
+    for side in (node.left, node.right):
+        value = view.resolve(side)
+        if type(value) is str:
+            return Diagnosis(_title(error), facts + ["Text times a number repeats the text; the text must become a "
+                                                     "number first."],
+                             "Convert the text to a number.", view.replaced(side, f"float({view.segment(side)})"))
+        if type(value) in (list, tuple):
+            other = node.right if side is node.left else node.left
+            return Diagnosis(_title(error), facts + ["A list times a number repeats the list; it does not multiply each "
+                                                     "item."],
+                             "Multiply each item (a list comprehension), or use a NumPy array.",
+                             view.replaced(node, f"[x * {view.segment(other)} for x in {view.segment(side)}]"))
+    return None
+
+
 RULES = {TypeError: [text_in_numbers, mixed_operands, arguments, not_callable, not_subscriptable, not_iterable,
-                     wrong_index_type]}
+                     float_as_integer, wrong_index_type, no_len, item_assignment, multiply_sequence]}

@@ -120,9 +120,13 @@ def not_a_number(error: BaseException, view: View) -> Diagnosis | None:
         if re.search(r"[$€£%]", stripped):
             return Diagnosis(title, [f"{short(text)} has a currency or percent sign."],
                              "Strip the sign first.", replace(f"{target}({inner}.strip('$€£% '))"))
-        return Diagnosis(title, [f"{short(text)} is not a number written as text."],
+        astype = re.search(r"([\w.\[\]'\"]+)\.astype\((?:float|int|'float\d*'|'int\d*'|\"float\d*\"|\"int\d*\")\)",
+                           view.line)
+        return Diagnosis(title, [f"{short(text)} is not a number written as text" +
+                                 (", and the column holds it." if astype else ".")],
                          "Check the value; in pandas, `pd.to_numeric(col, errors='coerce')` turns such values into NaN.",
-                         "")
+                         view.line.replace(astype.group(0), f"pd.to_numeric({astype.group(1)}, errors='coerce')", 1)
+                         if astype else "")
     return None
 
 
@@ -135,6 +139,17 @@ def shapes(error: BaseException, view: View) -> Diagnosis | None:
         values, rows = match.groups()
         return Diagnosis(title, [f"The new values have {values} items, but the DataFrame has {rows} rows."],
                          "Give one value per row (or a single value for every row).", "")
+    match = re.search(r"Length mismatch: Expected axis has (\d+) elements, new values have (\d+) elements", message)
+    if match:
+        have, given = match.groups()
+        return Diagnosis(title, [f"The table has {have} columns (or rows), and the new labels are {given}."],
+                         "Give exactly one name per column; to rename only some, use `rename(columns={'old': 'new'})`.",
+                         "")
+    match = re.search(r"x and y must have same first dimension, but have shapes (\(.*?\)) and (\(.*?\))", message)
+    if match:
+        return Diagnosis(title, [f"x has shape {match.group(1)} and y has shape {match.group(2)}: a plot needs one y "
+                                 "for each x."] + _shapes_on_line(view),
+                         "Plot values of the same length (filter both the same way).", "")
     match = re.search(r"operands could not be broadcast together with shapes (.+?) (\(.*?\))\s*$", message)
     if match:
         facts = [f"The shapes are {match.group(1)} and {match.group(2)}; element-wise operations need equal "
@@ -245,4 +260,54 @@ def list_remove(error: BaseException, view: View) -> Diagnosis | None:
     return Diagnosis(title := _title(error), facts, "Check with `in` before removing or looking it up.", code)
 
 
-RULES = {ValueError: [ambiguous_truth, merge_dtypes, not_a_number, shapes, unpacking, pandas_values, list_remove]}
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%m-%d-%Y", "%Y%m%d",
+                 "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y")
+
+
+def date_format(error: BaseException, view: View) -> Diagnosis | None:
+    """``pd.to_datetime(..., format=...)`` / ``strptime`` with a format the text does not follow."""
+    match = re.search(r"""time data ["'](.+?)["'] does not match format ["'](.+?)["']|time data ["'](.+?)["'] """
+                      r"""doesn't match format ["'](.+?)["']""", str(error))
+    if not match:
+        return None
+    text = match.group(1) or match.group(3)
+    wanted = match.group(2) or match.group(4)
+    from datetime import datetime
+
+    fits = []
+    for candidate in _DATE_FORMATS:
+        try:
+            datetime.strptime(text, candidate)
+            fits.append(candidate)
+        except ValueError:
+            continue
+    facts = [f"The text {short(text)} does not follow the format `{wanted}`."]
+    if not fits:
+        return Diagnosis(_title(error), facts, "Write the format the text really has (`%d` day, `%m` month, `%Y` "
+                         "year), or pass `format='mixed'` to `pd.to_datetime`.", "")
+    facts.append(f"It fits `{fits[0]}`" + (f" (and `{fits[1]}`: check which is day and which is month)." if len(fits) > 1
+                                          else "."))
+    code = view.line.replace(wanted, fits[0], 1) if wanted in view.line else ""
+    return Diagnosis(_title(error), facts, "Use the format the text has.", code)
+
+
+def json_text(error: BaseException, view: View) -> Diagnosis | None:
+    """``json.loads`` on text that is not JSON: single quotes, an empty answer, an HTML page."""
+    if type(error).__name__ != "JSONDecodeError":
+        return None
+    message = str(error)
+    title = f"JSONDecodeError: {message[:120]}"
+    if "Expecting property name enclosed in double quotes" in message:
+        return Diagnosis(title, ["JSON needs double quotes around names and texts; `{'a': 1}` is a Python dict written "
+                                 "as text, not JSON."],
+                         "Write JSON with double quotes, or read Python-style text with `ast.literal_eval`.",
+                         "import ast\ndata = ast.literal_eval(text)")
+    if "Expecting value: line 1 column 1 (char 0)" in message:
+        return Diagnosis(title, ["The text is empty or does not start like JSON (an empty file, or an HTML error page "
+                                 "from a web request)."],
+                         "Print the first characters of the text (`text[:200]`) to see what arrived.", "")
+    return Diagnosis(title, [f"The text is not valid JSON at {message.split('line', 1)[-1].strip() if 'line' in message else 'that point'}."],
+                     "Look at the text around that position.", "")
+
+
+RULES = {ValueError: [json_text, date_format, ambiguous_truth, merge_dtypes, not_a_number, shapes, unpacking, pandas_values, list_remove]}

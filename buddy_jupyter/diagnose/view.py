@@ -130,7 +130,9 @@ class Frame:
 
     @property
     def is_user(self) -> bool:
-        return not is_library_file(self.filename)
+        """A notebook cell, or the learner's own ``.py`` file (not a library, not compiled ``.pyx`` code)."""
+        name = self.filename
+        return in_cell(name) or (os.path.isabs(name) and name.endswith(".py") and not is_library_file(name))
 
 
 class View:

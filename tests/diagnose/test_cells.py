@@ -31,7 +31,13 @@ CASES = [
     ("attr-list-method", "names = ['a', 'b']", "names.lower()", ["[s.lower() for s in names]"]),
     ("attr-series-for-frame", FRAME, "df['Score'].columns", ["Series", "df[['Score']].columns"]),
     ("attr-removed", FRAME, "df.append(df)", ["pd.concat", "pd.concat([df, df])"]),
+    ("attr-synonym-method", FRAME, "df.sort('age')", ["sort_values", "df.sort_values('age')"]),
+    ("attr-synonym-module", "import pandas as pd", "pd.read_xlsx('marks.xlsx')", ["pd.read_excel('marks.xlsx')"]),
+    ("attr-dt-on-text", "import pandas as pd\ndf = pd.DataFrame({'day': ['2024-01-02']})", "df['day'].dt.year",
+     ["pd.to_datetime(df['day']).dt.year"]),
+    ("attr-str-on-numbers", FRAME, "df['Score'].str.len()", ["int64", "df['Score'].astype(str).str.len()"]),
     # NameError
+    ("name-other-language", "", "done = false", ["`False`", "done = False"]),
     ("name-typo", "total_score = 10", "print(totl_score)", ["`total_score`", "print(total_score)"]),
     ("name-column-unquoted", FRAME, "df[Score]", ["df['Score']"]),
     ("name-text-unquoted", "answer = 'yes'", "if answer == no:\n    print('ok')", ["'no'"]),
@@ -64,6 +70,11 @@ CASES = [
     ("type-none-subscript", "def first(xs):\n    xs.sort()\nvalue = first([3, 1])", "value[0]", ["None"]),
     ("type-method-subscript", FRAME, "df.head[2]", ["df.head(2)"]),
     ("type-int-loop", "items = [1, 2, 3]", "for i in len(items):\n    print(i)", ["range(len(items))"]),
+    ("type-frame-called", FRAME, "df('Score')", ["df['Score']"]),
+    ("type-concat-list", FRAME, "pd.concat(df, df)", ["pd.concat([df, df])"]),
+    ("type-float-range", "n = 7", "for i in range(n / 2):\n    pass", ["range(n // 2)"]),
+    ("type-str-assign", "word = 'hello'", "word[0] = 'H'", ["word = 'H' + word[1:]"]),
+    ("type-sum-texts", "prices = ['1.5', '2']", "sum(prices)", ["sum(float(x) for x in prices)"]),
     ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
      ["'city'", "df.mean(numeric_only=True)"]),
     # ValueError
@@ -74,6 +85,12 @@ CASES = [
      "pd.merge(left, right, on='id')", ["int64", "right['id'] = right['id'].astype('int64')"]),
     ("value-int-decimal", "", "int('3.5')", ["int(float('3.5'))"]),
     ("value-unpack-dict", "ages = {'Ann': 20}", "for name, age in ages:\n    print(name)", ["ages.items()"]),
+    ("value-astype", "import pandas as pd\ns = pd.Series(['1', 'two'])", "s.astype(float)",
+     ["pd.to_numeric(s, errors='coerce')"]),
+    ("value-date-format", "import pandas as pd", "pd.to_datetime('31/12/2024', format='%Y-%m-%d')",
+     ["%d/%m/%Y", "format='%d/%m/%Y'"]),
+    ("value-json-quotes", "import json\ntext = \"{'a': 1}\"", "json.loads(text)", ["double quotes", "ast.literal_eval"]),
+    ("value-columns-length", FRAME, "df.columns = ['a', 'b']", ["3 columns", "rename"]),
     ("value-length", FRAME, "df['rank'] = [1, 2]", ["2 items", "3 rows"]),
     # IndexError, ZeroDivisionError, UnboundLocalError, RecursionError
     ("index-list", "scores = [90, 75, 60]", "scores[3]", ["0 to 2", "scores[-1]"]),
@@ -88,6 +105,9 @@ CASES = [
     ("syntax-unclosed", "", "total = sum([1, 2, 3]", ["never closed", "total = sum([1, 2, 3])"]),
     ("syntax-print", "", "print 'hello'", ["print('hello')"]),
     ("syntax-indent", "", "def f():\nreturn 1", ["indented", "    return 1"]),
+    ("syntax-comma", "", "values = [1 2 3]", ["values = [1, 2, 3]"]),
+    ("syntax-else-if", "x = 0", "if x > 3:\n    pass\nelse if x < 1:\n    pass", ["elif x < 1:"]),
+    ("syntax-triple-equals", "x = 0", "if x === 3:\n    pass", ["if x == 3:"]),
     ("syntax-unexpected-indent", "", "x = 1\n    y = 2", ["Remove the spaces", "y = 2"]),
 ]
 
