@@ -63,14 +63,15 @@ def default_export_path(store: Store, session_id: str, fmt: str) -> Path:
     return folder / f"buddy-{slug}.{fmt}"
 
 
-def _safe_target(target: Path, force: bool) -> Path:
+def _safe_target(target: Path, force: bool, store: Store | None = None) -> Path:
     """Where to write: never onto an existing file without ``force``, never onto a store or a notebook."""
     try:
         from .safe_paths import safe_target  # the shared check, when present
     except ImportError:
         safe_target = None
     if safe_target is not None:
-        return safe_target(target, force=force)
+        return safe_target(target, force=force, store_dir=store.path.parent if store else None,
+                           notebook=store.notebook if store else None)
     if target.suffix in (".duckdb", ".wal") or target.name.endswith(".duckdb.wal"):
         raise InvalidInput(f"{target} looks like a buddy store; export somewhere else")
     if target.exists() and not force:
@@ -84,7 +85,7 @@ def write_export(store: Store, session_id: str, fmt: str = "md", to: str | Path 
     if to and target.suffix == ".ipynb" and fmt != "ipynb":
         raise InvalidInput(f"{target} is a notebook name; use --format ipynb, or another file name")
     text = export_session(store, session_id, fmt)
-    target = _safe_target(target, force)
+    target = _safe_target(target, force, store)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(text, encoding="utf-8")

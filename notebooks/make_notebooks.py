@@ -50,7 +50,12 @@ TOUR = [
     new_markdown_cell("## Sessions and history"),
     new_code_cell("%buddy sessions"),
     new_code_cell("%buddy history"),
-    new_code_cell("# .buddy/ is git-ignored: the notes stay out of the repository; the link opens them\n%buddy export --format md --to .buddy/exports/tour-notes.md --force"),
+    new_code_cell(
+        "# exports/ is git-ignored here: the notes stay out of the repository; the link opens them\n"
+        "import os\n"
+        "os.makedirs(\"exports\", exist_ok=True)\n"
+        "%buddy export --format md --to exports/tour-notes.md --force"
+    ),
     new_markdown_cell(
         "## Your history is a database\n"
         "Ask it anything with SQL: `messages`, `turns`, `tool_calls` and `timeline` are views over the store."
