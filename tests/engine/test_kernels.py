@@ -108,7 +108,7 @@ def test_interrupt_stops_a_slow_stream_and_keeps_the_partial_answer(tmp_path):
                 reply = kc.get_shell_msg(timeout=10)
             stopped_in = time.monotonic() - interrupted_at
             assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
-            assert stopped_in < 1.0, stopped_in
+            assert stopped_in < 5.0, stopped_in  # promptly, not after the endless stream; the speed is a bench figure
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
