@@ -198,26 +198,21 @@ def _search_index(paths: list, store: "Store | None", terms: dict[str, list[str]
         wanted.append(store.path)
     for attempt in (1, 2):
         try:
-            con = search_index.connect()
-        except (OSError, sqlite3.Error) as error:
+            with search_index.opened() as con:
+                held = search_index.refresh(con, wanted, store=store)
+                rows = search_index.search(con, [held[p] for p in wanted if p in held], terms, limit, K1, B)
+            break
+        except OSError as error:  # no cache folder
             log.warning("history search index unavailable (%s): reading the stores", error)
             return None
-        try:
-            held = search_index.refresh(con, wanted, store=store)
-            rows = search_index.search(con, [held[p] for p in wanted if p in held], terms, limit, K1, B)
         except sqlite3.OperationalError as error:  # locked, full disk, read-only: not the file's fault
             log.warning("history search index unusable (%s): reading the stores", error)
             return None
         except sqlite3.DatabaseError as error:  # not a database, malformed: rebuild it
             log.warning("history search index damaged (%s): rebuilding it", error)
-            con.close()  # before the file goes (closed again below: harmless)
             search_index.remove()
             if attempt == 2:
                 return None
-            continue
-        finally:
-            con.close()
-        break
     spellings = [v for forms in terms.values() for v in forms]
     frame = [
         (notebook, session_id, title if title is not None else ("remembered" if role is None else None), message_id,

@@ -22,6 +22,8 @@ def fresh_index(monkeypatch, tmp_path):
     """Each test starts from no index file, in its own cache folder, with no store remembered as busy."""
     monkeypatch.setenv("BUDDY_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(search_index, "_busy_until", {})
+    yield
+    search_index.close()
 
 
 def same(cached, direct) -> None:
@@ -160,6 +162,7 @@ def test_a_corrupt_index_file_is_rebuilt(course, damage):
     same(after, before)
     con = search_index.connect()
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() == (str(search_index.FORMAT),)
     con.close()
 
 
@@ -183,9 +186,7 @@ def test_changed_parts_are_read_from_the_watermark(course, monkeypatch):
     script.turn(session, "And join?", "str.join glues strings.", T0 + timedelta(minutes=9))
     calls = []
     original = search_index._put_parts
-    search_index._put_parts = lambda c, sid, parts: (calls.append(len(parts)), original(c, sid, parts))[1]
-    try:
-        assert search_memory("join", root=course.root, store=store).iloc[0]["session_title"] == "strings"
-    finally:
-        search_index._put_parts = original
+    monkeypatch.setattr(search_index, "_put_parts", lambda con, sid, parts: (calls.append(len(parts)),
+                                                                            original(con, sid, parts)))
+    assert search_memory("join", root=course.root, store=store).iloc[0]["session_title"] == "strings"
     assert calls == [3]  # the last part read before (at the watermark), the new question and answer: not all 12
