@@ -75,7 +75,7 @@ def _share_status(kb, settings) -> str:
     return "\n".join(lines)
 
 
-@subcommand("class", "class [overview|time|topics|errors|inactive|curriculum|learners] [--days N]",
+@subcommand("class", "class [overview|time|topics|errors|inactive|curriculum|learners] [--days N] [--by week]",
             "the instructor's view of the course's shared snapshots (a DataFrame)",
             arg("view", nargs="?", choices=CLASS_VIEWS, default="overview"),
             arg("--days", type=int, default=7, help="inactive: days without activity"),
