@@ -109,3 +109,10 @@ def test_guard_streams_prose_and_splits_fences_across_deltas():
     assert out.startswith("Hi there\n") and out.endswith("bye") and "return" not in out and guard.held == ["c1"]
     assert guard.feed("unclosed\n```\ndef reverse(s):\n    return 1\n") == "unclosed\n"
     assert "held back" in guard.close()
+
+
+def test_the_course_notes_feed_the_offline_tutor(course, course_shell):
+    write_course(course, extra='notes = "teacher-notes"\n')
+    (course / "teacher-notes").mkdir()
+    course_shell.run_line_magic("buddy", "what is a list?")
+    assert kernel_buddy(course_shell).config.notes_path == str((course / "teacher-notes").resolve())

@@ -48,3 +48,8 @@ def test_two_learners_share_and_withdraw_while_the_instructor_reads(tmp_path):
     final = instructor.weekly_overview(dataset)
     assert set(final["learner"]) == {"ana"} and final["questions"].sum() == 8
     assert not (dataset / "learner=ben").exists()
+    assert (dataset / "learner=ana" / ".lock").exists()  # hidden: every Parquet reader skips it
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(dataset, format="parquet", partitioning="hive").to_table(filter=ds.field("kind") == "study")
+    assert set(table.column("learner").to_pylist()) == {"ana"} and sum(table.column("questions").to_pylist()) == 8
