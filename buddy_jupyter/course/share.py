@@ -167,18 +167,21 @@ study AS (
                min(time_start) AS first_seen, max(time_end) AS last_seen
         FROM tagged GROUP BY 2, 3)
 ),
+msgs AS MATERIALIZED (
+    SELECT session_id, message_id, seq, role, text, model_id, time_created, time_completed FROM messages
+),
 conversation AS (
     SELECT 'session' AS kind, $notebook AS notebook, CAST(min(time_created) AS DATE) AS day,
            session_id, {HASH_EXPRESSION.format(order='time_created, seq')} AS content_hash,
            count(*) FILTER (WHERE role = 'user') AS questions, count(*) FILTER (WHERE role = 'assistant') AS answers,
            min(time_created) AS first_seen, max(coalesce(time_completed, time_created)) AS last_seen
-    FROM messages GROUP BY session_id
+    FROM msgs GROUP BY session_id
 )"""
     parts = ["SELECT * FROM study", "SELECT * FROM conversation"]
     if level == "conversations":
         parts.append("SELECT 'message' AS kind, $notebook AS notebook, CAST(time_created AS DATE) AS day, session_id, "
                      "message_id, role, text, model_id, time_created AS first_seen, "
-                     "coalesce(time_completed, time_created) AS last_seen FROM messages")
+                     "coalesce(time_completed, time_created) AS last_seen FROM msgs")
     body = " UNION ALL BY NAME ".join(parts)
     return f"SELECT *, $level AS level, $snapshot_at AS snapshot_at FROM ({sql} {body})"
 
