@@ -93,6 +93,10 @@ def own_folder(dataset: Path, learner: str, *, create: bool = True) -> Path:
     except FileNotFoundError:
         if not create:
             return folder
+        exchange_root = dataset.parent.parent
+        if not exchange_root.is_dir():
+            raise ExchangeRefused(f"the course's exchange folder {exchange_root} does not exist (ask your instructor); "
+                                  "nothing was shared")
         try:
             dataset.mkdir(parents=True, exist_ok=True)
             os.mkdir(folder, FOLDER_MODE)

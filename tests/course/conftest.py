@@ -21,6 +21,7 @@ def write_course(folder, *, mode="full", name="data-101", extra="", exchange="..
     (folder / "buddy-course.toml").write_text(
         f'[course]\nname = "{name}"\nexchange = "{exchange}"\nmode = "{mode}"\nshare_interval = 300\n'
         f'curriculum = ["python basics", "pandas groupby"]\n{extra}')
+    (folder / exchange).resolve().mkdir(parents=True, exist_ok=True)
     return folder / "buddy-course.toml"
 
 

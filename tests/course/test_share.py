@@ -31,7 +31,7 @@ def read(path):
 
 def test_nothing_is_shared_without_consent(course, course_shell, model):
     course_shell.run_line_magic("buddy", "-m script:x hello")
-    assert not (course.parent / "exchange").exists()
+    assert list((course.parent / "exchange").iterdir()) == []
     course_shell.run_line_magic("buddy", "share status")
 
 
@@ -89,6 +89,13 @@ def test_consent_resumes_in_a_new_kernel_at_the_first_question(course, course_sh
     share.stop_sharing(kb)  # as if the kernel restarted: consent stays on disk
     course_shell.run_line_magic("buddy", "-m script:x again")
     assert share.sharer_of(kb) is not None
+
+
+def test_a_missing_exchange_is_not_created(course_shell, course):
+    (course.parent / "exchange").rmdir()
+    with pytest.raises(UsageError, match="exchange folder .* does not exist"):
+        course_shell.run_line_magic("buddy", "share on")
+    assert not (course.parent / "exchange").exists()
 
 
 def test_no_course_and_no_hub_user(course_shell, course, monkeypatch, tmp_path):
