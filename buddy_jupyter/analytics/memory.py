@@ -183,13 +183,49 @@ def search_memory(
 
 
 def _search_index(paths: list, store: "Store | None", terms: dict[str, list[str]], limit: int):
-    """The search over the index, as a DataFrame; None when the index cannot be used (then read the stores).
-
-    A cache file SQLite cannot read is deleted and built again once.
-    """
-    import sqlite3
-
+    """The search over the index, as a DataFrame; None when the index cannot be used (then read the stores)."""
     import pandas
+
+    from . import search_index
+
+    rows = _with_index(paths, store, lambda con, ids: search_index.search(con, ids, terms, limit, K1, B))
+    if rows is None:
+        return None
+    spellings = [v for forms in terms.values() for v in forms]
+    frame = [
+        (notebook, session_id, title if title is not None else ("remembered" if role is None else None), message_id,
+         role or "memory", snippet(text, spellings), float(score),
+         search_index.parse_time(message_time if role is not None else time_created))
+        for notebook, session_id, message_id, _, text, time_created, role, message_time, title, score in rows
+    ]
+    return pandas.DataFrame(frame, columns=COLUMNS)
+
+
+SESSION_COLUMNS = ["notebook", "id", "title", "time_created", "time_updated", "time_archived", "message_count"]
+
+
+def session_rows(
+    session_ids: list[str],
+    *,
+    root: str | os.PathLike[str],
+    store: "Store | None" = None,
+    data_dir: str | os.PathLike[str] = "",
+) -> "pandas.DataFrame | None":
+    """The sessions with these ids among every notebook under ``root`` (what the sidebar lists for
+    search hits), from the search index; None when the index cannot be used."""
+    import pandas
+
+    from . import search_index
+
+    rows = _with_index(list_stores(root, data_dir=data_dir), store,
+                       lambda con, ids: search_index.sessions(con, ids, session_ids))
+    return None if rows is None else pandas.DataFrame(rows, columns=SESSION_COLUMNS)
+
+
+def _with_index(paths: list, store: "Store | None", work):
+    """``work(connection, store ids)`` on the index refreshed for ``paths`` (and ``store``); None when
+    the index cannot be used. A file SQLite cannot read is deleted and built again once."""
+    import sqlite3
 
     from . import search_index
 
@@ -200,8 +236,7 @@ def _search_index(paths: list, store: "Store | None", terms: dict[str, list[str]
         try:
             with search_index.opened() as con:
                 held = search_index.refresh(con, wanted, store=store)
-                rows = search_index.search(con, [held[p] for p in wanted if p in held], terms, limit, K1, B)
-            break
+                return work(con, [held[p] for p in wanted if p in held])
         except OSError as error:  # no cache folder
             log.warning("history search index unavailable (%s): reading the stores", error)
             return None
@@ -213,14 +248,7 @@ def _search_index(paths: list, store: "Store | None", terms: dict[str, list[str]
             search_index.remove()
             if attempt == 2:
                 return None
-    spellings = [v for forms in terms.values() for v in forms]
-    frame = [
-        (notebook, session_id, title if title is not None else ("remembered" if role is None else None), message_id,
-         role or "memory", snippet(text, spellings), float(score),
-         search_index.parse_time(message_time if role is not None else time_created))
-        for notebook, session_id, message_id, _, text, time_created, role, message_time, title, score in rows
-    ]
-    return pandas.DataFrame(frame, columns=COLUMNS)
+    return None
 
 
 def _details(con, best: "pandas.DataFrame", message: str, session: str) -> dict[tuple[str, str], tuple]:

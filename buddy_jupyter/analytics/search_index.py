@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the tables change: an index of another format is rebuilt."""
 BUSY_TIMEOUT_MS = 2000
 """How long a writer waits for another process refreshing the same file."""
@@ -107,8 +107,9 @@ CREATE TABLE IF NOT EXISTS doc (
     text TEXT NOT NULL,
     UNIQUE (store_id, doc_id)
 );
-CREATE TABLE IF NOT EXISTS session (
-    store_id INTEGER NOT NULL, id TEXT NOT NULL, title TEXT, PRIMARY KEY (store_id, id)
+CREATE TABLE IF NOT EXISTS session (  -- what the sidebar lists for a hit
+    store_id INTEGER NOT NULL, id TEXT NOT NULL, title TEXT, time_created TEXT, time_updated TEXT,
+    time_archived TEXT, message_count INTEGER, PRIMARY KEY (store_id, id)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(
     text, content = 'doc', content_rowid = 'rowid',
@@ -143,10 +144,13 @@ SELECT count(*), coalesce(sum(hash(id) % {mod}), 0) FROM (
     WHERE type = 'text' AND coalesce(data->>'ignored', 'false') <> 'true' AND coalesce(data->>'text', '') <> ''
 )
 """
-SESSION_ROWS = "SELECT 'session' AS kind, id, title, NULL::TIMESTAMP, NULL::BIGINT FROM {db}session"
+SESSION_ROWS = """
+SELECT 'session' AS kind, id, title, time_created, NULL::BIGINT, time_updated, time_archived, message_count
+FROM {db}session"""
 MEMORY_AND_SESSION_ROWS = SESSION_ROWS + """
 UNION ALL
-SELECT 'memory', id, text, time_created, hash(id) % {mod} FROM {db}memory WHERE time_deleted IS NULL AND text <> ''
+SELECT 'memory', id, text, time_created, hash(id) % {mod}, NULL, NULL, NULL
+FROM {db}memory WHERE time_deleted IS NULL AND text <> ''
 """
 NOTEBOOK_ROW = "SELECT path FROM {db}project ORDER BY time_created LIMIT 1"
 
@@ -427,9 +431,9 @@ def _read(duck: "duckdb.DuckDBPyConnection", db: str, watermark: str | None, has
     counted = tuple(duck.execute(PART_CHECK.format(db=db, mod=HASH_MOD)).fetchall()[0]) if watermark else None
     others = duck.execute((MEMORY_AND_SESSION_ROWS if has_memory else SESSION_ROWS).format(db=db, mod=HASH_MOD))
     memories, sessions = [], []
-    for kind, key, text, created, h in others.fetchall():
+    for kind, key, text, created, h, updated, archived, count in others.fetchall():
         if kind == "session":
-            sessions.append((key, text))
+            sessions.append((key, text, _iso(created), _iso(updated), _iso(archived), count))
         else:
             memories.append((key, text, created, h))
     return _Rows(watermark, parts, counted, memories, sessions)
@@ -466,7 +470,7 @@ def _save(con: sqlite3.Connection, duck: "duckdb.DuckDBPyConnection", db: str, p
             " size, hash, text) VALUES (?, ?, 'memory', NULL, ?, NULL, ?, NULL, ?, ?, ?)",
             [(sid, mid, mid, _iso(created), len(text), h, text) for mid, text, created, h in rows.memories])
         con.execute("DELETE FROM session WHERE store_id = ?", [sid])
-        con.executemany("INSERT INTO session VALUES (?, ?, ?)", [(sid, key, title) for key, title in rows.sessions])
+        con.executemany("INSERT INTO session VALUES (?, ?, ?, ?, ?, ?, ?)", [(sid, *row) for row in rows.sessions])
         newest = max((row[-1] for row in rows.parts), default=None)
         con.execute(
             "UPDATE store SET notebook = ?, signature = ?, watermark = coalesce(?, watermark),"
@@ -532,8 +536,8 @@ def _write(con: sqlite3.Connection, work) -> None:
     con.execute("COMMIT")
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(sep=" ", timespec="microseconds")
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(sep=" ", timespec="microseconds") if moment is not None else None
 
 
 # -- searching -------------------------------------------------------------------------------------
@@ -551,6 +555,19 @@ def search(con: sqlite3.Connection, store_ids: Sequence[int], terms: dict[str, l
     params = {"terms": json.dumps([[v, t] for t, forms in terms.items() for v in forms]), "stores": stores,
               "n": n, "avg_size": chars / n, "k1": k1, "b": b, "limit": limit}
     return con.execute(SEARCH_SQL, params).fetchall()
+
+
+SESSIONS_SQL = """
+SELECT s.notebook, x.id, x.title, x.time_created, x.time_updated, x.time_archived, x.message_count
+FROM session x JOIN store s ON s.id = x.store_id
+WHERE x.store_id IN (SELECT value FROM json_each(:stores)) AND x.id IN (SELECT value FROM json_each(:ids))
+"""
+
+
+def sessions(con: sqlite3.Connection, store_ids: Sequence[int], session_ids: Sequence[str]) -> list[tuple]:
+    """(notebook, id, title, time_created, time_updated, time_archived, message_count) of those sessions."""
+    rows = con.execute(SESSIONS_SQL, {"stores": json.dumps(list(store_ids)), "ids": json.dumps(list(session_ids))})
+    return [(nb, sid, title, *map(parse_time, times), count) for nb, sid, title, *times, count in rows.fetchall()]
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -5,7 +5,9 @@ API, one page at a time, so 1,000 sessions open as fast as 10. Every notebook
 of the folder comes from ``analytics.query.sql`` (one SQL over all stores
 under the history root, paged in SQL), time spent from
 ``analytics.time_spent.time_spent(by="session")`` and search from
-``analytics.memory.search_memory`` (BM25 over every message). A conversation
+``analytics.memory.search_memory`` (BM25 over every message; over the folder it
+reads the search index in the user's cache, which also gives the hits' sessions,
+so a search attaches no store unless one changed). A conversation
 of another notebook is read through a read-only ``Store`` of its file.
 """
 
@@ -236,8 +238,11 @@ class Sources:
                     continue  # deleted since it was indexed
             return rows
         from ..analytics import query
+        from ..analytics.memory import session_rows
 
-        frame = query.sql(SESSIONS_SQL.format(ids=", ".join(_quote(i) for i in ids)), **self._everywhere())
+        frame = session_rows(ids, **self._everywhere())  # from the search index: no store is attached
+        if frame is None:
+            frame = query.sql(SESSIONS_SQL.format(ids=", ".join(_quote(i) for i in ids)), **self._everywhere())
         found = {r.session_id: r for r in (self._row_from_record(rec) for rec in frame.to_dict("records"))}
         return [found[sid] for sid in ids if sid in found]
 
