@@ -230,6 +230,34 @@ def wrong_type(error: BaseException, view: View) -> Diagnosis | None:
     return None
 
 
+def own_class(error: BaseException, view: View) -> Diagnosis | None:
+    """``obj.name`` on an object of the learner's class: ``name`` set as a local in ``__init__`` (no ``self.``),
+    or ``__init__`` misspelt so it never ran."""
+    obj, name, source = _target(error, view)
+    if obj is MISSING or not name or type(obj).__module__ != "__main__" or isinstance(obj, type):
+        return None
+    cls = type(obj)
+    title = f"AttributeError: '{cls.__name__}' object has no attribute '{name}'"
+    init = vars(cls).get("__init__")
+    misspelt = [n for n in vars(cls) if isinstance(n, str) and n != "__init__"
+                and n.strip("_").lower() in ("init", "int", "innit", "intit", "inti")]
+    if init is None and misspelt:
+        return Diagnosis(title, [f"`{cls.__name__}` defines `{misspelt[0]}`, not `__init__`, so it never ran and never "
+                                 f"set `self.{name}`."], "Rename the method `__init__` (two underscores on each side), "
+                                 "then create the object again.", "def __init__(self, ...):")
+    code = getattr(init, "__code__", None)
+    if code is not None and name in code.co_varnames[code.co_argcount:]:
+        return Diagnosis(title, [f"In `{cls.__name__}.__init__`, `{name} = ...` makes a local variable that disappears "
+                                 f"when `__init__` ends; the object keeps only what is stored as `self.{name}`."],
+                         f"Write `self.{name} = ...` in `__init__`, then create the object again.",
+                         f"self.{name} = {name}")
+    if code is not None and name in code.co_varnames[1:code.co_argcount]:
+        return Diagnosis(title, [f"`{name}` is a parameter of `{cls.__name__}.__init__`, but `__init__` does not store "
+                                 f"it on the object."], f"Add `self.{name} = {name}` in `__init__`, then create the "
+                                 "object again.", f"self.{name} = {name}")
+    return None
+
+
 def close_attribute(error: BaseException, view: View) -> Diagnosis | None:
     """The closest attribute names of that object (``df.colums`` -> ``columns``), or a column by that name."""
     obj, name, source = _target(error, view)
@@ -290,4 +318,4 @@ def _shadowing_file(obj: Any) -> str:
     return ""
 
 
-RULES = {AttributeError: [none_value, removed_name, accessor, synonym, wrong_type, close_attribute]}
+RULES = {AttributeError: [none_value, removed_name, accessor, synonym, wrong_type, own_class, close_attribute]}

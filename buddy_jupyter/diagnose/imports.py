@@ -153,4 +153,17 @@ def cannot_import_name(error: BaseException, view: View) -> Diagnosis | None:
                      f"%pip install -U {distribution(module)}")
 
 
-RULES = {ModuleNotFoundError: [moved, not_installed], ImportError: [moved, cannot_import_name]}
+def optional_dependency(error: BaseException, view: View) -> Diagnosis | None:
+    """pandas' ``Missing optional dependency 'openpyxl'`` (read_excel, to_parquet...): install that package."""
+    message = str(error)
+    match = re.search(r"Missing optional dependency '([\w.-]+)'", message) or \
+        re.search(r"Unable to find a usable engine; tried using: '([\w.-]+)'", message)
+    if not match:
+        return None
+    package = distribution(match.group(1))
+    return Diagnosis(f"ImportError: {message.splitlines()[0][:120]}",
+                     [f"This function needs the package `{package}`, which pandas does not install by itself."],
+                     "Install it into this kernel's environment, then run the cell again.", f"%pip install {package}")
+
+
+RULES = {ModuleNotFoundError: [moved, not_installed], ImportError: [optional_dependency, moved, cannot_import_name]}

@@ -131,6 +131,17 @@ def _frames_on_line(view: View):
 def _column_diagnosis(error, view: View, frame: Any, name: str, key: Any, key_node) -> Diagnosis:
     columns = columns_of(frame)
     facts = [f"`{name}` has no column {short(key)}."]
+    unsaved = _unsaved_change(view, name, key)
+    if unsaved:
+        facts.append(f"The line `{unsaved}` did not change `{name}`: that method returns a new DataFrame, and "
+                     "the result was not kept.")
+        return Diagnosis(f"KeyError: {short(key)}", facts, f"Assign the result back to `{name}`, then run this again.",
+                         f"{name} = {unsaved}")
+    if isinstance(key, int) and not isinstance(key, bool) and not any(isinstance(c, int) for c in columns):
+        facts.append(f"`{name}[{key}]` looks for a column named {key}; the columns have names, not numbers.")
+        more, _ = _labels_fact(name, "column", columns, key)
+        return Diagnosis(f"KeyError: {key}", facts + more[-1:], "For a row by position use `.iloc`; for a column by "
+                         "position use `.iloc[:, n]`.", f"{name}.iloc[{key}]")
     more, best = _labels_fact(name, "column", columns, key)
     index_name = safe_getattr(safe_getattr(frame, "index"), "name")
     fix, code = "", ""
@@ -150,6 +161,26 @@ def _column_diagnosis(error, view: View, frame: Any, name: str, key: Any, key_no
         fix = "Use one of the existing columns: check the spelling against the list of columns."
         code = f"{name}.columns"
     return Diagnosis(f"KeyError: {short(key)}", facts, fix, code)
+
+
+_MAKES_COLUMNS = ("rename", "assign", "merge", "join", "reset_index", "melt", "pivot", "pivot_table")
+"""Methods that return a new DataFrame with new column names (the learner may expect them on the old one)."""
+
+
+def _unsaved_change(view: View, name: str, key: Any) -> str:
+    """A line of this session like ``df.rename(columns={'a': 'score'})`` that mentions ``key`` and was not kept."""
+    if not name.isidentifier() or not isinstance(key, str):
+        return ""
+    from . import history
+
+    pattern = re.compile(rf"^\s*{re.escape(name)}\.({'|'.join(_MAKES_COLUMNS)})\(.*$")
+    for cell in reversed(history.current_inputs(view.shell)[-50:]):
+        if cell == view.cell_source:
+            continue
+        for line in cell.splitlines():
+            if pattern.match(line) and (repr(key) in line or f'"{key}"' in line) and "inplace" not in line:
+                return line.strip()
+    return ""
 
 
 def row_label(error: BaseException, view: View) -> Diagnosis | None:

@@ -83,6 +83,8 @@ def division_by_zero(error: BaseException, view: View) -> Diagnosis | None:
             inner = view.resolve(right.args[0])
             if type(inner) in (list, tuple, dict, set, str):
                 value = len(inner)
+        if isinstance(right, ast.Constant):
+            return Diagnosis(title, ["The line divides by the number 0 itself."], "Divide by a number other than 0.", "")
         if value == 0 and value is not MISSING:
             divisor = view.segment(right)
             facts = [f"`{divisor}` is 0 here, and nothing can be divided by zero."]

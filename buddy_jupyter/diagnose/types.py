@@ -88,6 +88,12 @@ def mixed_operands(error: BaseException, view: View) -> Diagnosis | None:
     if not isinstance(node, (ast.BinOp, ast.Compare, ast.AugAssign)):
         node = next((n for n in view.nodes_on_line() if isinstance(n, (ast.BinOp, ast.Compare, ast.AugAssign))), None)
     if node is None:
+        compare = _OPERANDS[2].search(message)
+        if compare:  # sorted(), max(), sort_values(): the comparison happens inside
+            return Diagnosis(title, [f"The values mix {compare.group(2)} and {compare.group(3)}, and Python cannot "
+                                     f"order {compare.group(2)} against {compare.group(3)}."],
+                             "Make every value the same type first (e.g. numbers with `pd.to_numeric`, text with "
+                             "`astype(str)`), or find the odd values.", "")
         return None
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
@@ -219,6 +225,24 @@ def arguments(error: BaseException, view: View) -> Diagnosis | None:
                      f"Give `{wrong}` only once.", "")
 
 
+def takes_no_arguments(error: BaseException, view: View) -> Diagnosis | None:
+    """``Person('Ann')`` where the class's ``__init__`` is misspelt (``_init_``, ``__int__``) or missing."""
+    match = re.match(r"(\w+)\(\) takes no arguments", str(error))
+    if not match:
+        return None
+    cls = view.lookup(match.group(1))
+    if not isinstance(cls, type):
+        return None
+    own = [n for n in vars(cls) if isinstance(n, str)]
+    near = [n for n in own if n != "__init__" and n.strip("_").lower() in ("init", "int", "innit", "intit", "inti")]
+    if near:
+        return Diagnosis(_title(error), [f"`{match.group(1)}` defines `{near[0]}`, not `__init__` (two underscores "
+                                         "on each side), so Python never calls it."],
+                         "Rename the method.", f"def __init__(self, ...):")
+    return Diagnosis(_title(error), [f"`{match.group(1)}` has no `__init__` method, so it accepts no arguments."],
+                     "Add `def __init__(self, ...):` to the class to take them.", "")
+
+
 def _short_signature(signature: inspect.Signature, limit: int = 160) -> str:
     text = str(signature)
     return text if len(text) <= limit else text[:limit] + "…)"
@@ -243,6 +267,16 @@ def not_callable(error: BaseException, view: View) -> Diagnosis | None:
                                  f"A line such as `{name} = ...` replaced the builtin."],
                          f"Delete your variable to get `{name}()` back, and rename it (e.g. `my_{name}`) where "
                          "you made it.", f"del {name}")
+    if type(value).__name__ == "module":
+        inner = getattr(value, "__dict__", {}).get(func.attr if isinstance(func, ast.Attribute) else
+                                                     getattr(func, "id", ""))
+        short_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if inner is not None and callable(inner):
+            return Diagnosis(title, [f"`{view.segment(func)}` is the module `{value.__name__}`; the "
+                                     f"{'class' if isinstance(inner, type) else 'function'} you call has the same name "
+                                     "inside it."],
+                             "Import the name from the module (or call `module.name`).",
+                             f"from {value.__name__} import {short_name}")
     if isinstance(func, ast.Constant) and isinstance(func.value, (int, float)):
         return Diagnosis(title, [f"`{view.segment(call)}`: in Python a number next to brackets is not a multiplication."],
                          "Write the `*`.", view.replaced(call, f"{view.segment(func)} * ({', '.join(view.segment(a) for a in call.args)})"))
@@ -453,5 +487,5 @@ def multiply_sequence(error: BaseException, view: View) -> Diagnosis | None:
     return None
 
 
-RULES = {TypeError: [text_in_numbers, mixed_operands, arguments, not_callable, not_subscriptable, not_iterable,
+RULES = {TypeError: [text_in_numbers, mixed_operands, takes_no_arguments, arguments, not_callable, not_subscriptable, not_iterable,
                      float_as_integer, wrong_index_type, no_len, item_assignment, multiply_sequence]}

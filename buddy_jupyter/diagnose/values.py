@@ -310,4 +310,54 @@ def json_text(error: BaseException, view: View) -> Diagnosis | None:
                      "Look at the text around that position.", "")
 
 
-RULES = {ValueError: [json_text, date_format, ambiguous_truth, merge_dtypes, not_a_number, shapes, unpacking, pandas_values, list_remove]}
+def file_encoding(error: BaseException, view: View) -> Diagnosis | None:
+    """``UnicodeDecodeError`` reading a file: it is not UTF-8 (often Windows' latin-1/cp1252)."""
+    if not isinstance(error, UnicodeDecodeError):
+        return None
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and n.args
+                 and view.segment(n.func).split(".")[-1] in ("read_csv", "read_table", "open", "read_text", "loadtxt",
+                                                             "read_fwf", "genfromtxt")), None)
+    facts = [f"The file is not UTF-8 text: byte {error.object[error.start:error.start + 1]!r} at position "
+             f"{error.start} is not valid in {error.encoding}.",
+             "Files saved by Excel or Windows programs are often in latin-1 (cp1252)."]
+    code = ""
+    if call is not None:
+        parts = [view.segment(a) for a in call.args] + [view.segment(k) for k in call.keywords if k.arg != "encoding"]
+        code = view.replaced(call, f"{view.segment(call.func)}({', '.join(parts + [repr('latin-1')][:0] + ['encoding=' + repr('latin-1')])})")
+    return Diagnosis(f"UnicodeDecodeError: '{error.encoding}' codec can't decode the file",
+                     facts, "Tell Python the file's encoding.", code)
+
+
+def bad_lines(error: BaseException, view: View) -> Diagnosis | None:
+    """pandas ``ParserError: Expected 3 fields in line 5, saw 4``: a different separator or stray commas."""
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+    if not match:
+        return None
+    expected, line, saw = match.groups()
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call)
+                 and view.segment(n.func).endswith("read_csv")), None)
+    facts = [f"The first lines have {expected} fields, but line {line} has {saw}: a text with a comma inside and "
+             "no quotes, or a file separated by `;` or tabs."]
+    code = ""
+    if call is not None:
+        parts = [view.segment(a) for a in call.args] + [view.segment(k) for k in call.keywords]
+        code = view.replaced(call, f"{view.segment(call.func)}({', '.join(parts + ['sep=None', 'engine=' + repr('python')])})")
+    return Diagnosis(f"ParserError: Expected {expected} fields in line {line}, saw {saw}", facts,
+                     f"Look at line {line} of the file. Let pandas detect the separator (`sep=None, engine='python'`), "
+                     "or give it (`sep=';'`); `on_bad_lines='skip'` drops the odd lines.", code)
+
+
+def format_code(error: BaseException, view: View) -> Diagnosis | None:
+    """``f"{x:d}"`` with a float, ``f"{name:.2f}"`` with a str: the format code does not fit the value."""
+    match = re.match(r"Unknown format code '(\w)' for object of type '(\w+)'", str(error))
+    if not match:
+        return None
+    code, kind = match.groups()
+    fix = {("d", "float"): "Use `.0f` to show a float without decimals, or convert it with `int()`.",
+           ("f", "str"): "The value is text: convert it with `float()` before formatting."}.get(
+        (code, kind), f"Pick a format code that fits a {kind}.")
+    return Diagnosis(f"ValueError: {str(error)[:120]}", [f"The format code `{code}` does not apply to a {kind}."], fix,
+                     view.line.replace(":d}", ":.0f}", 1) if (code, kind) == ("d", "float") and ":d}" in view.line else "")
+
+
+RULES = {ValueError: [file_encoding, bad_lines, format_code, json_text, date_format, ambiguous_truth, merge_dtypes, not_a_number, shapes, unpacking, pandas_values, list_remove]}

@@ -20,6 +20,9 @@ CASES = [
     ("index-name", FRAME + "\ndf = df.set_index('Name')", "df['Name']", ["name of the index", "reset_index()"]),
     ("drop-columns", FRAME, "df.drop(columns=['Scores'])", ["'Score'"]),
     ("groupby-column", FRAME, "df.groupby('Name')['score'].mean()", ["'Score'"]),
+    ("rename-not-kept", FRAME + "\ndf.rename(columns={'Score': 'points'})", "df['points']",
+     ["did not change", "df = df.rename(columns={'Score': 'points'})"]),
+    ("frame-int-key", FRAME, "df[0]", ["df.iloc[0]"]),
     ("dict-key", "prices = {'apple': 1.2, 'pear': 0.8}", "prices['Apple']", ["'apple'", "prices['apple']"]),
     ("dict-no-key", "prices = {'apple': 1.2}", "prices['kiwi']", ["prices.get('kiwi')"]),
     # AttributeError
@@ -36,6 +39,8 @@ CASES = [
     ("attr-dt-on-text", "import pandas as pd\ndf = pd.DataFrame({'day': ['2024-01-02']})", "df['day'].dt.year",
      ["pd.to_datetime(df['day']).dt.year"]),
     ("attr-str-on-numbers", FRAME, "df['Score'].str.len()", ["int64", "df['Score'].astype(str).str.len()"]),
+    ("attr-own-class-local", "class Dog:\n    def __init__(self, name):\n        nam = name\nrex = Dog('Rex')",
+     "rex.name", ["self.name = name"]),
     # NameError
     ("name-other-language", "", "done = false", ["`False`", "done = False"]),
     ("name-typo", "total_score = 10", "print(totl_score)", ["`total_score`", "print(total_score)"]),
@@ -75,6 +80,10 @@ CASES = [
     ("type-float-range", "n = 7", "for i in range(n / 2):\n    pass", ["range(n // 2)"]),
     ("type-str-assign", "word = 'hello'", "word[0] = 'H'", ["word = 'H' + word[1:]"]),
     ("type-sum-texts", "prices = ['1.5', '2']", "sum(prices)", ["sum(float(x) for x in prices)"]),
+    ("type-init-misspelt", "class Person:\n    def _init_(self, name):\n        self.name = name",
+     "p = Person('Ann')", ["`_init_`", "def __init__(self, ...):"]),
+    ("type-module-called", "import datetime", "datetime(2024, 1, 1)", ["from datetime import datetime"]),
+    ("type-sorted-mixed", "", "sorted([3, 'a', 1])", ["str and int"]),
     ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
      ["'city'", "df.mean(numeric_only=True)"]),
     # ValueError
@@ -91,6 +100,11 @@ CASES = [
      ["%d/%m/%Y", "format='%d/%m/%Y'"]),
     ("value-json-quotes", "import json\ntext = \"{'a': 1}\"", "json.loads(text)", ["double quotes", "ast.literal_eval"]),
     ("value-columns-length", FRAME, "df.columns = ['a', 'b']", ["3 columns", "rename"]),
+    ("value-bad-lines", "open('marks.csv', 'w').write('name,mark\\nAnn,3\\nBo,4,5\\n')\nimport pandas as pd",
+     "pd.read_csv('marks.csv')", ["line 3", "pd.read_csv('marks.csv', sep=None, engine='python')"]),
+    ("value-encoding", "open('names.csv', 'wb').write('name\\nJos\\xe9\\n'.encode('latin-1'))\nimport pandas as pd",
+     "pd.read_csv('names.csv')", ["pd.read_csv('names.csv', encoding='latin-1')"]),
+    ("value-format-code", "price = 2.5", "print(f'{price:d}')", ["print(f'{price:.0f}')"]),
     ("value-length", FRAME, "df['rank'] = [1, 2]", ["2 items", "3 rows"]),
     # IndexError, ZeroDivisionError, UnboundLocalError, RecursionError
     ("index-list", "scores = [90, 75, 60]", "scores[3]", ["0 to 2", "scores[-1]"]),
@@ -123,3 +137,10 @@ def test_explain_names_the_fix(shell, setup, cell, expected):
     for text in expected:
         assert text in head, f"{text!r} not in:\n{head}"
     assert "## Diagnosis" in snapshot and snapshot.index("## Diagnosis") < snapshot.index("## Last error")
+
+
+def test_name_from_a_cell_that_stopped_before_defining_it(shell):
+    assert not run_quietly(shell, "rate = 1 / 0\ntax = 3").success
+    assert not run_quietly(shell, "print(tax)").success
+    answer, _ = explain(shell)
+    assert "stopped with an error" in answer and "tax = 3" in answer
