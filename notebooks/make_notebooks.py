@@ -147,8 +147,9 @@ INSTRUCTOR = [
         "plan = instructor.curriculum(klass, ['python basics', 'functions', 'pandas groupby', "
         "'merging data frames', 'plotting'])\n"
         "status = plan.pivot_table(index='topic', columns='status', values='learner', aggfunc='count', "
-        "fill_value=0, sort=False)\n"
-        "ax = status.plot.barh(stacked=True, figsize=(8, 3.5)); ax.set_xlabel('learners'); plt.show()\n"
+        "fill_value=0, sort=False).reindex(columns=['practised', 'started', 'not started'], fill_value=0)\n"
+        "ax = status.iloc[::-1].plot.barh(stacked=True, figsize=(8, 3.5), color=['tab:green', 'tab:orange', 'lightgrey'])\n"
+        "ax.set_xlabel('learners'); ax.legend(loc='upper left', bbox_to_anchor=(1.01, 1)); plt.show()\n"
         "status"
     ),
     new_code_cell("klass.close()\nshutil.rmtree(exchange)"),
