@@ -101,9 +101,9 @@ def _class(magics: BuddyMagics, args, cell):
     return instructor.learners(settings)
 
 
-@subcommand("summary", "summary [ID] [--to PATH]", "write a Markdown summary of a session to hand in (with a content hash)",
+@subcommand("summary", "summary [ID] [--to PATH]", "write a summary of a session to hand in (Markdown, or a notebook with --to X.ipynb; with a content hash)",
             arg("id", nargs="?", help="session id (default: current)"),
-            arg("--to", help="file to write (default: buddy-summary-<session>.md beside the notebook)"))
+            arg("--to", help="file to write, .md or .ipynb (default: buddy-summary-<session>.md beside the notebook)"))
 def _summary(magics: BuddyMagics, args, cell):
     from ..analytics.time_spent import time_spent
     from ..course.summary import summary_markdown
@@ -122,6 +122,10 @@ def _summary(magics: BuddyMagics, args, cell):
     path = Path(args.to).expanduser() if args.to else folder / f"buddy-summary-{session.id[-8:]}.md"
     if path.is_dir():
         raise UsageError(f"{path} is a folder: give a file name")
+    if path.suffix == ".ipynb":
+        from ..course.summary import summary_notebook
+
+        text = summary_notebook(text)
     path.write_text(text, encoding="utf-8")
     print(f"wrote the summary of session {session.id} to {path}")
     return path

@@ -80,3 +80,20 @@ def read_summary_hash(path: str | Path) -> tuple[str, int, str] | None:
     """(hash, message count, session id) from a summary file, or None."""
     match = HASH_LINE.search(Path(path).read_text(encoding="utf-8", errors="replace"))
     return (match.group(1), int(match.group(2)), match.group(3)) if match else None
+
+
+def summary_notebook(markdown: str) -> str:
+    """The summary as a notebook (nbformat 4 JSON): one Markdown cell per section, the hash line kept."""
+    import json
+
+    sections, current = [], []
+    for line in markdown.splitlines():
+        if line.startswith("## ") and current:
+            sections.append(current)
+            current = []
+        current.append(line)
+    sections.append(current)
+    cells = [{"cell_type": "markdown", "id": f"summary-{n}", "metadata": {}, "source": "\n".join(lines).strip()}
+             for n, lines in enumerate(sections)]
+    notebook = {"cells": cells, "metadata": {"buddy": {"summary": True}}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"

@@ -49,3 +49,14 @@ def test_class_magic_reads_the_course_exchange(course, course_shell, model):
     assert list(course_shell.run_line_magic("buddy", "class curriculum")["topic"].unique()) == [
         "python basics", "pandas groupby"]
     assert "error" in course_shell.run_line_magic("buddy", "class errors").columns
+
+
+def test_summary_as_a_notebook_keeps_the_hash(course, course_shell, model, tmp_path):
+    import json
+
+    course_shell.run_line_magic("buddy", "-m script:x what is a tuple?")
+    target = tmp_path / "summary.ipynb"
+    course_shell.run_line_magic("buddy", f"summary --to {target}")
+    nb = json.loads(target.read_text())
+    assert nb["nbformat"] == 4 and [c["cell_type"] for c in nb["cells"]] == ["markdown"] * 3
+    assert read_summary_hash(target)[1] == 2
