@@ -22,16 +22,24 @@ of ids; a mismatch (a deleted session, an imported old one) re-reads that store 
 full. Memories and session titles are few and re-read whole. The signature is taken
 before reading, so a write during the read is seen next time.
 
-Failures never fail a search: a store held by another kernel is tried once and
-keeps its last indexed rows (a store never indexed is left out with a
-``HistoryWarning``, as ``open_history`` does); a store whose file is gone drops out;
-a cache file that SQLite cannot read is deleted and rebuilt; a cache that cannot be
-written at all makes the caller fall back to the direct search.
+Failures never fail a search: a changed store held by another kernel is waited
+for at most ``LOCK_WAIT`` (and not at all for ``BUSY_MEMORY`` seconds after that)
+and keeps its last indexed rows (a store never indexed is left out with a
+``HistoryWarning``, as ``open_history`` does); a damaged store keeps its rows too;
+a store whose file is gone drops out; a cache file that SQLite cannot read is
+deleted and rebuilt; an index that cannot be written (read-only, or another
+process refreshing it for more than ``BUSY_TIMEOUT_MS``) makes the caller read
+the stores directly, as before.
 
 Tokens: SQLite's ``unicode61`` tokenizer with ``_`` as a word character and no
 diacritics folding gives, for ASCII text, exactly the words the direct search's
 RE2 ``\\b`` finds, so term frequencies, document frequencies, lengths (in
-characters) and the BM25 formula are the same; scores agree to rounding.
+characters) and the BM25 formula are the same; scores agree to rounding. (Beyond
+ASCII the index is the better one: RE2's ``\\b`` is ASCII-only, so the direct
+search finds "caf" inside "café"; the index does not.)
+
+The session table also keeps what the sidebar lists for a hit (title, times,
+message count), so a folder search in the sidebar attaches no store at all.
 """
 
 from __future__ import annotations
@@ -321,11 +329,13 @@ def refresh(con: sqlite3.Connection, paths: Sequence[Path], *, store: "Store | N
         changed = [p for p, sig in current.items() if sig is not None and (p not in known or known[p][1] != sig)]
         own = store.path if store is not None else None
         if own in changed:
+            import duckdb
+
             from ..errors import StoreError
 
             try:
                 _refresh_own(con, store, current[own], known)
-            except StoreError as error:  # this kernel's store cannot be read now: it keeps its rows
+            except (StoreError, duckdb.Error) as error:  # this kernel's store cannot be read now: it keeps its rows
                 log.warning("history search index: %s not refreshed: %s", own, error)
         others = [p for p in changed if p != own]
         now, reasons = time.monotonic(), {}
@@ -350,6 +360,8 @@ def _refresh_attached(con: sqlite3.Connection, paths: list[Path], current: dict,
     Two threads read stores (each through its own cursor) while this one writes the index.
     ``reasons``: filled with {store: why it could not be read}.
     """
+    import duckdb
+
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         with open_history(paths, lock_wait=lock_wait) as history:
@@ -358,27 +370,30 @@ def _refresh_attached(con: sqlite3.Connection, paths: list[Path], current: dict,
                     if {"part", "message", "session"} <= tables.get(alias, set())]  # else nothing to search
             watermarks = {path: _watermark_of(con, known, path) for _, path in work}
 
-            def read(item: tuple[str, Path]) -> _Rows:
+            def read(item: tuple[str, Path]) -> _Rows | str:
                 alias, path = item
                 cursor = history.con.cursor()
                 try:
                     return _read(cursor, f"{alias}.main.", watermarks[path], "memory" in tables[alias])
+                except duckdb.Error as error:  # damaged, or not the shape a buddy store has
+                    return str(error).splitlines()[0]
                 finally:
                     cursor.close()
 
-            pending = 0  # stores are written in transactions of about BATCH_DOCS documents (one savepoint each)
+            # Stores are written in transactions of about BATCH_DOCS documents, one savepoint each. An
+            # index held by another process's refresh for BUSY_TIMEOUT_MS raises: the caller reads directly.
+            pending = 0
             with ThreadPoolExecutor(min(2, len(work)) or 1) as pool:
                 try:
                     for (alias, path), rows in zip(work, pool.map(read, work)):
-                        try:
-                            if not con.in_transaction:
-                                con.execute("BEGIN IMMEDIATE")
-                            _save(con, history.con, f"{alias}.main.", path, current[path],
-                                  known.get(path, (None,))[0], history.notebooks.get(alias) or guess_notebook(path),
-                                  rows)
-                        except sqlite3.OperationalError as error:  # another process is writing the index
-                            log.info("history search index: %s not refreshed now: %s", path, error)
+                        if isinstance(rows, str):
+                            reasons[path] = rows
                             continue
+                        if not con.in_transaction:
+                            con.execute("BEGIN IMMEDIATE")
+                        _save(con, history.con, f"{alias}.main.", path, current[path],
+                              known.get(path, (None,))[0], history.notebooks.get(alias) or guess_notebook(path),
+                              rows)
                         pending += len(rows.parts)
                         if pending >= BATCH_DOCS:
                             con.execute("COMMIT")

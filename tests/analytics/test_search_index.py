@@ -138,7 +138,7 @@ def test_a_busy_store_never_indexed_is_left_out_with_a_warning(course):
         holder.wait()
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "other format"])
+@pytest.mark.parametrize("damage", ["garbage", "pages zeroed", "other format"])
 def test_a_corrupt_index_file_is_rebuilt(course, damage):
     store, script = course("lesson")
     script.turn(script.session("sets"), "How do I remove duplicates with a set?", "set(items) drops repeats.", T0)
@@ -147,13 +147,14 @@ def test_a_corrupt_index_file_is_rebuilt(course, damage):
     if damage == "garbage":
         search_index.remove(path)
         path.write_bytes(b"this is not a database at all" * 1000)
-    elif damage == "truncated":
+    elif damage == "pages zeroed":  # the header and schema readable, every table's pages lost
         con = search_index.connect()
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = con.execute("PRAGMA page_size").fetchone()[0]
         con.close()
         data = path.read_bytes()
         search_index.remove(path)
-        path.write_bytes(data[: len(data) // 2] + b"\0" * 100 + data[len(data) // 2 + 100:])
+        path.write_bytes(data[:page] + bytes(len(data) - page))
     else:
         con = search_index.connect()
         con.execute("UPDATE meta SET value = '0' WHERE key = 'format'")
@@ -190,3 +191,34 @@ def test_changed_parts_are_read_from_the_watermark(course, monkeypatch):
                                                                             original(con, sid, parts)))
     assert search_memory("join", root=course.root, store=store).iloc[0]["session_title"] == "strings"
     assert calls == [3]  # the last part read before (at the watermark), the new question and answer: not all 12
+
+
+def test_an_index_held_by_another_writer_falls_back_to_the_stores(course, monkeypatch):
+    store, script = course("lesson")
+    session = script.session("sets")
+    script.turn(session, "How do I remove duplicates with a set?", "set(items) drops repeats.", T0)
+    search_memory("duplicates", root=course.root)
+    monkeypatch.setattr(search_index, "BUSY_TIMEOUT_MS", 100)
+    search_index.close()  # reopened with the short timeout
+    other = search_index.connect()
+    other.execute("BEGIN IMMEDIATE")  # another process refreshing the index, for longer than the timeout
+    try:
+        script.turn(session, "And frozensets?", "A frozenset has no duplicates either.", T0 + timedelta(minutes=1))
+        found = search_memory("duplicates", root=course.root)  # the store changed: it must be written, and can't
+        assert len(found) == 2  # the first question and the new answer
+        same(found, search_memory("duplicates", root=course.root, cached=False))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(search_memory("duplicates", root=course.root)) == 2  # and the index catches up afterwards
+
+
+def test_a_damaged_store_does_not_fail_the_search(course):
+    store, script = course("good")
+    script.turn(script.session("zip"), "What does zip do?", "zip pairs items of several iterables.", T0)
+    store.close()
+    broken = course.root / ".buddy" / "broken.duckdb"
+    broken.write_bytes(b"not a duckdb file" * 500)
+    with pytest.warns(UserWarning, match="broken.duckdb"):
+        found = search_memory("zip", root=course.root)
+    assert found["session_title"].unique().tolist() == ["zip"]
