@@ -575,8 +575,12 @@ class Store:
                 con.execute(sql.INSERT_MESSAGE, [info.id, session.id, seq, info.role, info.time_created,
                                                  info.time_created, *_message_columns(info), payload])
                 for n, (part, part_payload) in enumerate(parts, start=1):
-                    con.execute(sql.INSERT_PART, [part.id, session.id, info.id, n, part.type, info.time_created,
-                                                  info.time_created, part_payload])
+                    try:
+                        created = ids.time_of(part.id)  # as when it was written here (its id's time)
+                    except ValueError:
+                        created = info.time_created  # an id from elsewhere: its message's time
+                    con.execute(sql.INSERT_PART, [part.id, session.id, info.id, n, part.type, created,
+                                                  created, part_payload])
                 self._emit("message.updated", session.id, info)
                 added += 1
             whole = not exists and added == len(checked) == session.message_count
@@ -664,7 +668,7 @@ class Store:
         committed = self._written
         now = ids.utcnow()
         if part.id in pending.parts or part.id in committed.parts:
-            if con.execute(sql.UPDATE_PART, [part.type, now, payload, part.id]).fetchone()[0]:
+            if _update_part(con, part, payload, now):
                 return
         known = pending.part_seq.get(part.message_id) or committed.part_seq.get(part.message_id)
         if known is None:
@@ -674,7 +678,7 @@ class Store:
             session_id, last_seq, exists = row[0]
             known = (session_id, last_seq)
             if exists:
-                con.execute(sql.UPDATE_PART, [part.type, now, payload, part.id])
+                _update_part(con, part, payload, now)
                 pending.parts.add(part.id)
                 pending.part_seq[part.message_id] = known
                 return
@@ -768,6 +772,21 @@ class Store:
             con.execute("ROLLBACK")
             raise
         return message.id
+
+
+def _update_part(con: "duckdb.DuckDBPyConnection", part: Part, payload: str, now: datetime) -> int:
+    """Rewrite a part's row; how many rows changed. Found by its creation time first (carried by ids
+    minted here, and the row's ``time_created``): a lookup by id alone scans every row group of a
+    v1.4.0 file. A part whose row has another time (ids from elsewhere) is then found by id alone."""
+    try:
+        created = ids.time_of(part.id)
+    except ValueError:
+        created = None
+    if created is not None:
+        changed = con.execute(sql.UPDATE_PART_AT, [part.type, now, payload, created, part.id]).fetchone()[0]
+        if changed:
+            return changed
+    return con.execute(sql.UPDATE_PART, [part.type, now, payload, part.id]).fetchone()[0]
 
 
 # -- serialisation helpers -----------------------------------------------------------
