@@ -13,7 +13,9 @@ Data (deterministic):
 
 Figures (median of --runs):
   1. the weekly overview, ``instructor.weekly_overview(dataset)``: list and check every learner's file
-     (symlinks, size, Parquet schema), then one DuckDB query; target <= 2 s. The other views beside it.
+     (symlinks, size; the Parquet schema of files new or changed since this process last checked them),
+     then one DuckDB query; target <= 2 s. Once with every schema checked (a new process), once repeated;
+     the other views beside it.
   2. the snapshot a kernel writes at shutdown (``Sharer.at_exit``: the watermark, this notebook's rows
      computed from the store, merged with the other notebooks' rows, written to a temporary file and
      renamed), after one new question each run; target <= 200 ms. At both levels.
@@ -62,7 +64,12 @@ def build_class(learners: int, notebooks: int, rebuild: bool) -> Path:
 
 
 def bench_overview(dataset: Path, runs: int) -> dict[str, list[float]]:
+    def first_read(d):  # as in a new process: every file's schema checked again
+        instructor._CHECKED.clear()
+        return instructor.weekly_overview(d)
+
     views = {
+        "weekly_overview (files checked)": first_read,
         "weekly_overview": instructor.weekly_overview,
         "struggles": instructor.struggles,
         "error_kinds": instructor.error_kinds,
@@ -162,7 +169,7 @@ def main() -> None:
 
     print(f"\n{'figure':58} {'measured':34} target")
     for name, samples in overview.items():
-        target = "<= 2 s " + ("PASS" if statistics.median(samples) <= 2 else "MISS") if name == "weekly_overview" else "-"
+        target = "<= 2 s " + ("PASS" if statistics.median(samples) <= 2 else "MISS") if name.startswith("weekly_overview") else "-"
         if name.endswith("CPU"):
             target = "(CPU time of all threads)"
         print(f"{'instructor: ' + name:58} {median_ms(samples):34} {target}")

@@ -30,6 +30,10 @@ MAX_BYTES = 256 * 2**20
 """A snapshot larger than this is skipped (a class's snapshots are kilobytes to a few MiB)."""
 
 
+_CHECKED: dict[str, tuple[int, int, int]] = {}
+"""Snapshots whose schema was checked in this process: path -> (inode, ctime, size) then."""
+
+
 class CourseWarning(UserWarning):
     """A learner's snapshot was skipped; the message names it and says why."""
 
@@ -78,6 +82,7 @@ def open_class(source: Source, *, max_bytes: int = MAX_BYTES) -> ClassData:
     data.con = duckdb.connect()
     data.con.execute("SET enable_progress_bar = false")
     candidates: dict[str, Path] = {}
+    signatures: dict[str, tuple[int, int, int]] = {}
     try:
         entries = sorted(os.scandir(dataset), key=lambda e: e.name)
     except FileNotFoundError:
@@ -110,16 +115,22 @@ def open_class(source: Source, *, max_bytes: int = MAX_BYTES) -> ClassData:
             _skip(data, snapshot, f"{info.st_size / 2**20:.0f} MiB, over the {max_bytes / 2**20:g} MiB limit")
         else:
             candidates[learner] = snapshot
+            signatures[learner] = (info.st_ino, info.st_ctime_ns, info.st_size)  # ctime: no user can set it
     reference = exchange.reference_schema(data.con)
-    found = exchange.schemas(data.con, list(candidates.values()))
+    unchecked = [p for learner, p in candidates.items() if _CHECKED.get(str(p)) != signatures[learner]]
+    found = exchange.schemas(data.con, unchecked)
     for learner, path in candidates.items():
-        rows = found.get(str(path))
+        if str(path) not in found:  # checked before, and the same file since (a rewrite is a new inode)
+            data.files[learner] = path
+            continue
+        rows = found[str(path)]
         if rows is None:
             _skip(data, path, "not a Parquet file")
         elif rows != reference:
             _skip(data, path, "not a snapshot (other columns)")
         else:
             data.files[learner] = path
+            _CHECKED[str(path)] = signatures[learner]
     if data.files:
         listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in data.files.values())
         data.con.execute(f"CREATE VIEW snapshots AS SELECT * FROM read_parquet([{listing}], hive_partitioning = true, "

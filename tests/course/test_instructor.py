@@ -105,3 +105,15 @@ def test_top_level_buddy_dispatches_class(tmp_path, capsys):
     generate_class(tmp_path / "buddy", learners=2, notebooks=1)
     assert main(["class", "learners", "--course", str(tmp_path / "buddy")]) == 0
     assert "learner0001" in capsys.readouterr().out
+
+
+def test_a_checked_file_replaced_in_place_is_checked_again(tmp_path):
+    dataset = generate_class(tmp_path / "buddy", learners=2, notebooks=1)
+    assert instructor.weekly_overview(dataset)["learner"].nunique() == 2  # both checked and remembered
+    snapshot = dataset / "learner=learner0001" / "snapshot.parquet"
+    before = snapshot.stat()
+    with open(snapshot, "r+b") as handle:  # same inode, same size, mtime put back
+        handle.write(b"\0" * before.st_size)
+    os.utime(snapshot, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with pytest.warns(instructor.CourseWarning, match="learner=learner0001.*not a Parquet file"):
+        assert list(instructor.weekly_overview(dataset)["learner"].unique()) == ["learner0000"]
