@@ -39,5 +39,9 @@ class StoreUnwritable(StoreError):
     """The store's folder or file cannot be written."""
 
 
+class ForeignFile(StoreError):
+    """The file at the store's path is someone's own DuckDB database, not a store: left alone."""
+
+
 class StoreCorrupt(StoreError):
     """The store file could not be read as a DuckDB database (moved aside)."""

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from .errors import StoreUnwritable
+from .errors import InvalidInput, StoreUnwritable
 
 STORE_FOLDER = ".buddy"
 STORE_SUFFIX = ".duckdb"
@@ -37,6 +37,10 @@ def notebook_path(
         if not isinstance(candidate, str) or not candidate.lower().endswith(NOTEBOOK_SUFFIXES):
             continue
         path = Path(candidate).expanduser()
+        if not path.is_absolute() and ".." in path.parts:
+            # a server gives a path below its root: "..", from the notebook's folder, leads elsewhere
+            raise InvalidInput(f"the notebook name {candidate!r} points outside its folder; the buddy keeps a "
+                               "notebook's history beside it (rename the notebook, or start it from its folder)")
         if not path.is_absolute():
             # Relative to the server root; the kernel runs in the notebook's folder, so
             # the file name alone usually resolves, and the full relative path may not.

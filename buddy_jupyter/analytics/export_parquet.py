@@ -45,15 +45,23 @@ def export_parquet(
     store: "Store | None" = None,
     data_dir: str | os.PathLike[str] = "",
     lock_wait: float = 5.0,
+    force: bool = False,
 ) -> Path:
     """Write every store under ``root`` to ``target`` as Parquet; returns ``target``.
 
     ``store``: this kernel's store (closed meanwhile so that it can be read).
     Stores busy in another program past ``lock_wait`` seconds are skipped with a
-    ``HistoryWarning``.
+    ``HistoryWarning``. ``target`` must be a new or empty folder unless ``force`` (never a
+    store, nor in a ``.buddy`` folder: ``safe_paths.check_target``).
     """
-    target = Path(target).expanduser().resolve()
-    target.mkdir(parents=True, exist_ok=True)
+    from ..errors import InvalidInput
+    from ..safe_paths import check_target
+
+    target = check_target(target, force=force, folder=True, store_dir=store.path.parent if store else None)
+    try:
+        target.mkdir(exist_ok=True)
+    except OSError as error:
+        raise InvalidInput(f"cannot create the folder {target}: {error.strerror or error}") from None
     with open_history(list_stores(root, data_dir=data_dir), store=store, lock_wait=lock_wait) as history:
         labels = partition_labels(history.notebooks)
         present = {(alias, name) for name, aliases in history._has.items() for alias in aliases}

@@ -131,16 +131,26 @@ def list_stores(root: str | os.PathLike[str], *, data_dir: str | os.PathLike[str
         for folder, dirs, files in os.walk(root):
             dirs[:] = [d for d in dirs if d == ".buddy" or not (d.startswith(".") or d in _SKIP_DIRS)]
             if Path(folder).name == ".buddy":
-                found.update(Path(folder) / f for f in files if _is_store(f))
+                found.update(Path(folder) / f for f in files if _is_store(f) and _regular(Path(folder) / f))
     if data_dir:
         folder = Path(data_dir).expanduser().resolve()
         if folder.is_dir():
-            found.update(p for p in folder.iterdir() if p.is_file() and _is_store(p.name))
+            found.update(p for p in folder.iterdir() if _is_store(p.name) and _regular(p))
     return sorted(found)
 
 
 def _is_store(name: str) -> bool:
     return name.endswith(".duckdb") and ".corrupt-" not in name
+
+
+def _regular(path: Path) -> bool:
+    """A regular file, not a symlink, FIFO or device (opening a FIFO would block forever)."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 @dataclass

@@ -121,9 +121,17 @@ def pending(names: list[str]) -> list[tuple[str, Migration]]:
 
 
 def migrate(con: "duckdb.DuckDBPyConnection") -> list[str]:
-    """Run every pending migration in one transaction; return their names."""
-    todo = pending(applied(con))
+    """Run every pending migration in one transaction; return their names.
+
+    A file that has tables or views but no ledger is not a store (someone's own DuckDB
+    file at the store's path): it is refused, never altered. A view of the buddy found
+    missing (dropped by hand) is created again."""
+    names = applied(con)
+    if not names:
+        refuse_foreign(con)
+    todo = pending(names)
     if not todo:
+        repair_views(con, names)
         return []
     con.execute("BEGIN TRANSACTION")
     try:
@@ -136,6 +144,36 @@ def migrate(con: "duckdb.DuckDBPyConnection") -> list[str]:
         con.execute("ROLLBACK")
         raise
     return [name for name, _ in todo]
+
+
+def refuse_foreign(con: "duckdb.DuckDBPyConnection") -> None:
+    from ..errors import ForeignFile
+
+    if applied(con):
+        return
+    found = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
+    ).fetchall()]
+    if found:
+        raise ForeignFile(f"this file is not a buddy store (it holds {', '.join(sorted(found)[:5])} and no "
+                          "buddy_migrations); it was left as it is")
+
+
+BUDDY_VIEWS = ("messages", "turns", "tool_calls", "timeline")
+
+
+def repair_views(con: "duckdb.DuckDBPyConnection", names: list[str]) -> bool:
+    """Create the buddy's views again when one is missing; True if it did."""
+    if "m003_analytics_views" not in names:
+        return False
+    present = {row[0] for row in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main'"
+    ).fetchall()}
+    if set(BUDDY_VIEWS) <= present:
+        return False
+    con.execute(VIEWS_M003)
+    return True
 
 
 def schema_version(con: "duckdb.DuckDBPyConnection") -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from buddy_jupyter.analytics import HistoryWarning, export_parquet, list_stores, sql
+from buddy_jupyter.errors import InvalidInput
 
 from .timelines import T0
 
@@ -158,7 +159,9 @@ def test_parquet_export_partitions_by_notebook(three_notebooks, course, tmp_path
     assert sessions == [(4, 4)]
     for table in ("messages", "parts", "sessions", "activity", "turns"):
         assert len(list((target / table).glob("notebook=*/data.parquet"))) == 4
-    again = export_parquet(course.root, target)  # re-export replaces, never duplicates
+    with pytest.raises(InvalidInput, match="--force"):
+        export_parquet(course.root, target)  # an existing dataset is replaced only when asked
+    again = export_parquet(course.root, target, force=True)  # re-export replaces, never duplicates
     with duckdb.connect() as con:
         assert con.execute(f"SELECT count(*) FROM read_parquet('{again}/messages/**/*.parquet')").fetchall() == [(8,)]
 
