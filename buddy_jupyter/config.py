@@ -9,9 +9,41 @@ come from the providers' usual environment variables and are never stored.
 from __future__ import annotations
 
 import os
+import re
+import sys
 
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
+
+from .errors import InvalidInput
+
+
+MODEL_PREFIXES = ("offline", "openai", "openai-chat", "anthropic", "google", "ollama")
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
+
+
+def model_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a model (one line), or None: ``offline`` or ``PROVIDER:MODEL``."""
+    if name == "offline":
+        return None
+    if not isinstance(name, str):
+        return f"a model name is text, not {type(name).__name__}"
+    prefix, colon, model = name.partition(":")
+    ask = sys.modules.get("buddy_jupyter.engine.ask")  # runners registered at run time (tests, plugins)
+    known = set(MODEL_PREFIXES) | set(getattr(ask, "_FACTORIES", {}))
+    if prefix not in known or prefix == "offline":
+        return (f"unknown model {name!r}; use offline or PROVIDER:MODEL with provider one of "
+                + ", ".join(p for p in MODEL_PREFIXES if p != "offline"))
+    if not colon or not model.strip():
+        return f"{name!r} names no model; use {prefix}:MODEL, e.g. openai:gpt-4o-mini"
+    if not _MODEL_NAME.fullmatch(model):
+        return f"{model!r} is not a model name (letters, digits and . _ : / @ + - only)"
+    return None
+
+
+class InvalidModel(InvalidInput, TraitError):
+    """A model name refused when set: a ``TraitError`` (``%config`` keeps the old value and logs one
+    line) and a ``BuddyError`` (``%buddy model`` shows one ``UsageError`` line)."""
 
 
 class Buddy(Configurable):
@@ -49,9 +81,22 @@ class Buddy(Configurable):
                          ).tag(config=True)
     display_interval = Float(0.1, help="Seconds between display updates of a streaming answer.").tag(config=True)
 
+    @validate("model")
+    def _valid_model(self, proposal) -> str:
+        problem = model_name_problem(proposal["value"])
+        if problem is not None:
+            raise InvalidModel(problem)
+        return proposal["value"]
+
     @default("model")
     def _default_model(self) -> str:
-        return os.environ.get("BUDDY_MODEL", "offline")
+        model = os.environ.get("BUDDY_MODEL", "offline")
+        if model_name_problem(model) is not None:
+            import warnings
+
+            warnings.warn(f"BUDDY_MODEL: {model_name_problem(model)}; using offline", stacklevel=2)
+            return "offline"
+        return model
 
     @default("base_url")
     def _default_base_url(self) -> str:

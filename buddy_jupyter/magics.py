@@ -51,6 +51,40 @@ class Subcommand:
         return parser
 
 
+def split_args(text: str) -> list[str]:
+    """Shell-like words: quotes group words and are removed (``--to "my notes.md"``); an unclosed
+    quote is one ``UsageError`` line."""
+    try:
+        return shlex.split(text, posix=True)
+    except ValueError as error:  # "No closing quotation", "No escaped character"
+        raise UsageError(f"{str(error).lower()} in: {text.strip()[:200]}") from None
+
+
+def count(text: str) -> int:
+    """An argument type: a whole number from 0 to a billion (argparse makes a bad one one line)."""
+    from argparse import ArgumentTypeError
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 10**9:
+        raise ArgumentTypeError(f"{text} is out of range (0 to 1000000000)")
+    return value
+
+
+def unpaired_surrogate(text: str | None) -> str | None:
+    """A one-line refusal when ``text`` holds an unpaired surrogate (it can be neither stored nor run)."""
+    if not text:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (f"the command contains an unpaired surrogate character (U+{ord(text[error.start]):04X} at "
+                f"{error.start}); it cannot be stored as UTF-8. Retype that part")
+    return None
+
+
 def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     return flags, kwargs
 
@@ -90,6 +124,9 @@ class BuddyMagics(Magics):
     @line_cell_magic
     def buddy(self, line: str = "", cell: str | None = None):
         """Ask your learning buddy, or manage the conversation history."""
+        problem = unpaired_surrogate(line) or unpaired_surrogate(cell)
+        if problem:
+            raise UsageError(problem)
         try:
             return self._dispatch(line, cell)
         except BuddyError as error:
@@ -111,7 +148,7 @@ class BuddyMagics(Magics):
                     return self._ask(*self._question_from_line(stripped))  # "history of pandas?" is a question
                 raise
         if cell is not None:
-            options = parse_argstring(self.buddy, line)
+            options = self.buddy.parser.parse_args(split_args(line))
             if options.question:
                 raise UsageError("with %%buddy the question goes in the cell body; the first line takes only options")
             return self._ask(options, cell)
@@ -139,7 +176,7 @@ class BuddyMagics(Magics):
     def _run_subcommand(self, command: Subcommand, rest: str, cell: str | None):
         if command.raw:
             return command.handler(self, rest, cell)
-        args = command.parser().parse_argstring(rest)
+        args = command.parser().parse_args(split_args(rest))
         return command.handler(self, args, cell)
 
     def _help(self):
@@ -184,7 +221,11 @@ class BuddyMagics(Magics):
             name = match.group(1)
             if name not in user_ns:
                 return match.group(0)
-            rendered = str(user_ns[name])
+            try:
+                rendered = str(user_ns[name])
+            except Exception as error:  # the learner's object: its failure is one line, not a traceback
+                raise UsageError(f"cannot insert {{{name}}}: str() of it raised {type(error).__name__}: "
+                                 f"{str(error)[:200]}") from None
             return rendered if len(rendered) <= 4000 else rendered[:4000] + "…"
 
         return _PLACEHOLDER.sub(value, text)

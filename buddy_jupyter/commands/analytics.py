@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..magics import BuddyMagics, arg, subcommand
+from ..magics import BuddyMagics, arg, count, subcommand
 
 
 def _scope(magics: BuddyMagics) -> dict:
@@ -14,26 +14,31 @@ def _scope(magics: BuddyMagics) -> dict:
     return {"store": magics.kb.store, "data_dir": magics.kb.config.data_dir}
 
 
-@subcommand("sql", "sql [--all] QUERY", "run SQL over this notebook's history (--all: every notebook in the folder); "
-            "a DataFrame", raw=True)
+@subcommand("sql", "sql [--all|--write] QUERY", "run read-only SQL over this notebook's history (--all: every "
+            "notebook in the folder; --write: change this store, a copy is kept); a DataFrame", raw=True)
 def _sql(magics: BuddyMagics, rest: str, cell):
     from ..analytics import sql
 
-    every = rest.startswith("--all")
-    query = (rest[len("--all"):] if every else rest).strip()
+    flags = set()
+    words = rest.split(None, 1)
+    while words and words[0] in ("--all", "--write"):
+        flags.add(words[0])
+        rest = words[1] if len(words) > 1 else ""
+        words = rest.split(None, 1)
+    query = rest.strip()
     if cell is not None:
         query = (query + "\n" + cell).strip()
     if not query:
         raise UsageError("give a query: %buddy sql SELECT role, count(*) FROM messages GROUP BY role")
     kb = magics.kb
-    if every:
-        return sql(query, root=kb.history_root, **_scope(magics))
-    return sql(query, store=kb.store)
+    if "--all" in flags:
+        return sql(query, root=kb.history_root, write="--write" in flags, **_scope(magics))
+    return sql(query, store=kb.store, write="--write" in flags)
 
 
 @subcommand("progress", "progress [--all] [--days N]", "time spent per day and per topic, as tables and a chart",
             arg("--all", action="store_true", help="every notebook in the folder"),
-            arg("--days", type=int, default=30, help="days in the chart"))
+            arg("--days", type=count, default=30, help="days in the chart"))
 def _progress(magics: BuddyMagics, args, cell):
     from ..analytics import progress_report
 
@@ -118,12 +123,13 @@ def _curriculum(magics: BuddyMagics, rest: str, cell):
     return curriculum_status(kb.store, idle_threshold=kb.config.idle_threshold)
 
 
-@subcommand("parquet", "parquet TARGET", "export every notebook's history under the folder as a Parquet dataset",
-            arg("target", help="folder to write"))
+@subcommand("parquet", "parquet TARGET [--force]", "export every notebook's history under the folder as a Parquet "
+            "dataset", arg("target", help="a new (or empty) folder to write"),
+            arg("--force", action="store_true", help="write into a folder that has files (a re-export)"))
 def _parquet(magics: BuddyMagics, args, cell):
     from ..analytics import export_parquet
 
-    path = export_parquet(magics.kb.history_root, args.target, **_scope(magics))
+    path = export_parquet(magics.kb.history_root, args.target, force=args.force, **_scope(magics))
     print(f"wrote a Parquet dataset (partitioned by notebook) to {path}")
     return path
 

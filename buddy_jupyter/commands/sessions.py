@@ -12,7 +12,7 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from ..magics import (
-    EXPORT_FORMATS, MODEL_PREFIXES, BuddyMagics, arg, help_text, subcommand,
+    EXPORT_FORMATS, MODEL_PREFIXES, BuddyMagics, arg, count, help_text, subcommand,
 )
 
 
@@ -45,7 +45,7 @@ def _new(magics: BuddyMagics, title: str, cell):
 
 
 @subcommand("sessions", "sessions [-n N] [--archived|--all]", "this notebook's sessions, newest first (a DataFrame)",
-            arg("-n", "--limit", type=int, default=50, help="how many"),
+            arg("-n", "--limit", type=count, default=50, help="how many"),
             arg("--archived", action="store_true", help="only archived sessions"),
             arg("--all", action="store_true", help="archived ones too"))
 def _sessions(magics: BuddyMagics, args, cell):
@@ -157,15 +157,19 @@ def _models(magics: BuddyMagics, args, cell):
 def _status(magics: BuddyMagics, args, cell):
     kb = magics.kb
     store = kb.store
+    from ..store.fileformat import current_format
+
     with store.connection() as con:
         counts = con.execute(
             "SELECT (SELECT count(*) FROM session), (SELECT count(*) FROM message), (SELECT count(*) FROM part)"
         ).fetchall()[0]
+        storage, block = current_format(con)
     size = store.path.stat().st_size if store.path.exists() else 0
     lines = [
         f"notebook:  {kb.notebook or '(none: terminal IPython)'}",
         f"store:     {store.path} ({size / 2**20:.1f} MiB, {'read-only' if store.read_only else 'read-write'})",
         f"schema:    {store.schema_version()}",
+        f"file:      DuckDB storage {storage} (DuckDB 1.4 and later read it), {block // 1024} KiB blocks",
         f"model:     {kb.config.model}" + (f" via {kb.config.base_url}" if kb.config.base_url else ""),
         f"course:    {course_settings_line(kb)}",
         f"sessions:  {counts[0]}   messages: {counts[1]}   parts: {counts[2]}",

@@ -10,6 +10,7 @@ message; an interrupt keeps the partial answer, marked aborted.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class TurnResult:
     interrupted: bool = False
     by_keyboard: bool = False
     """The kernel was interrupted (the stop button of the notebook), not the sidebar's Stop."""
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def history_for_model(store: Store, session_id: str, limit: int) -> tuple[HistoryMessage, ...]:
@@ -87,6 +91,9 @@ class Turn:
                            context=NotebookContext(cell_id=cell_id, execution_count=execution_count))
         parts: list[Part] = [TextPart(id=self._part_id(), session_id=self.session_id, message_id=mid, text=question)]
         if context:
+            # the notebook's text as context: an unpaired surrogate in some cell (a refused command
+            # the learner typed) must not make every later question unstorable
+            context = _SURROGATES.sub("\ufffd", context)
             parts.append(SnapshotPart(id=self._part_id(), session_id=self.session_id, message_id=mid, snapshot=context))
         aid, created = ids.new_id("message")
         self.assistant = AssistantMessage(

@@ -59,7 +59,7 @@ def test_a_slow_stream_is_flushed_at_most_every_interval(store):
         time.sleep(0.004)
     elapsed = time.monotonic() - started
     stream.finish()
-    assert len(deltas) == len(sent) > 100
+    assert len(deltas) == len(sent) > 50  # (fewer on a busy machine)
     assert writes[1][1] == "x"  # the first word, at once
     assert writes[1][0] - writes[0][0] < interval / 2
     flushes = writes[2:-1]
