@@ -28,6 +28,7 @@ chromium:
 		|| ($(APT) update && $(APT) install -y chromium)
 
 lab: install
+	$(BIN)/python -m buddy_jupyter.tutor.index  # the offline tutor's docs index, once per environment
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(AS_ROOT) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 

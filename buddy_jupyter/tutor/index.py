@@ -160,8 +160,12 @@ class DocsIndex:
         self.con.close()
 
 
-if __name__ == "__main__":  # python -m buddy_jupyter.tutor.index PATH: the child process of ensure_index
+if __name__ == "__main__":
+    # python -m buddy_jupyter.tutor.index PATH: build there (the child process of ensure_index);
+    # without PATH: make sure this environment's index exists (``make lab`` runs it once).
     started = time.perf_counter()
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else index_path()
-    total = build(target)
-    print(f"{total} documents in {time.perf_counter() - started:.1f} s: {target}")
+    if len(sys.argv) > 1:
+        total = build(Path(sys.argv[1]))
+        print(f"{total} documents in {time.perf_counter() - started:.1f} s: {sys.argv[1]}")
+    else:
+        print(f"docs index: {ensure_index()}")
