@@ -60,8 +60,10 @@ class OfflineBuddy:
         about_error = bool(error) and asks_about_error(request.prompt, error)
         diagnosis = context_section(context, "Diagnosis") if about_error else ""
         previous = [m.text for m in request.history if m.role == "user"]
-        question = request.prompt + (" " + error.split(":")[0] if about_error else "")
-        found = self._ask_tutor(question, previous)
+        # About the error: the note to recall is the error's own (its kind and message), not "error" or "fix"
+        question = f"{error.split(':')[0]} {error.partition(':')[2][:100]}" if about_error else request.prompt
+        kind = error.split(":")[0].strip().lower()
+        found = self._ask_tutor(question, previous, [f"teacher:error-{kind}", f"note:error-{kind}"] if about_error else [])
 
         yield StepStart()
         if found is not None and found.hits:
@@ -93,11 +95,11 @@ class OfflineBuddy:
                 time.sleep(self.delay)
         yield StepFinish(reason="stop", usage=Usage(input=prompt_tokens, output=estimate_tokens(answer)), estimated=True)
 
-    def _ask_tutor(self, question: str, previous: Sequence[str]) -> "TutorAnswer | None":
+    def _ask_tutor(self, question: str, previous: Sequence[str], prefer: Sequence[str] = ()) -> "TutorAnswer | None":
         if self.tutor is None:
             return None
         try:
-            return self.tutor().answer(question, previous=previous, namespace=self.namespace)
+            return self.tutor().answer(question, previous=previous, namespace=self.namespace, prefer=prefer)
         except Exception as error:  # the tutor is a help, never a reason to fail a question
             log.warning("the tutor could not answer: %s", error)
             return None

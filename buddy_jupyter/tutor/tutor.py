@@ -79,9 +79,17 @@ class Tutor:
             query = self._correct(parse(question, previous))
             return query, rank(self.index, query, namespace, limit)
 
-    def answer(self, question: str, *, previous: Sequence[str] = (),
-               namespace: Mapping[str, Any] | None = None) -> TutorAnswer:
+    def answer(self, question: str, *, previous: Sequence[str] = (), namespace: Mapping[str, Any] | None = None,
+               prefer: Sequence[str] = ()) -> TutorAnswer:
+        """``prefer``: ids that answer first when they exist (an error's own note, for a question about it)."""
         query, hits = self.search(question, previous=previous, namespace=namespace)
+        if prefer:
+            with self._lock:
+                found = self.index.by_ids(list(prefer))
+            first = next((found[i] for i in prefer if i in found), None)
+            if first is not None:
+                top = max((hit.score for hit in hits), default=CONFIDENT)
+                hits = [Hit(first, top + 0.01, 0.0, 1.0)] + [h for h in hits if h.document.id != first.id]
         if hits and hits[0].score >= CONFIDENT:
             with self._lock:
                 text = compose.compose(hits, query, self.index)
