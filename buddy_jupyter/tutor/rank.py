@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from .documents import Document, docstring_document
 from .index import DocsIndex
-from .query import Query
+from .query import KEYWORDS, Query
 
 PRIORS = {"teacher": 0.3, "note": 0.2, "pydoc": 0.05, "doc": 0.0}
 LIBRARIES = ("pandas", "numpy", "matplotlib")
@@ -136,6 +136,7 @@ def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = N
     query_stems = {s for concept in concepts for term in concept for s in term}
     code_names = {n.lstrip("*").removesuffix("()").split(".")[-1].lower() for n in query.names}
     libraries = query.all_libraries
+    keywords_asked = set(query.words) & KEYWORDS
     hits = []
     for doc, relevance in candidates.values():
         heading = _stems(doc.title + " " + doc.aliases)
@@ -145,6 +146,8 @@ def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = N
         specificity = len(query_stems & title) / len(title) if title else 0.0  # "tuple" over "tuple.count"
         score = (0.45 * (relevance / best) + 0.45 * coverage + 0.1 * specificity
                  + PRIORS.get(doc.kind, 0.0))
+        if doc.kind == "pydoc" and keywords_asked & {a.strip() for a in doc.aliases.split(",")}:
+            score += 0.2  # "what does pass do": the reference's own page on that keyword
         if doc.kind == "teacher" and coverage >= 0.5:  # the course's own word on it comes first
             score += 0.25
         if doc.id in named:
