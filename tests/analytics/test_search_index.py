@@ -187,8 +187,8 @@ def test_changed_parts_are_read_from_the_watermark(course, monkeypatch):
     script.turn(session, "And join?", "str.join glues strings.", T0 + timedelta(minutes=9))
     calls = []
     original = search_index._put_parts
-    monkeypatch.setattr(search_index, "_put_parts", lambda con, sid, parts: (calls.append(len(parts)),
-                                                                            original(con, sid, parts)))
+    monkeypatch.setattr(search_index, "_put_parts", lambda con, sid, parts, **kw: (calls.append(len(parts)),
+                                                                                  original(con, sid, parts, **kw)))
     assert search_memory("join", root=course.root, store=store).iloc[0]["session_title"] == "strings"
     assert calls == [3]  # the last part read before (at the watermark), the new question and answer: not all 12
 
@@ -222,3 +222,18 @@ def test_a_damaged_store_does_not_fail_the_search(course):
     with pytest.warns(UserWarning, match="broken.duckdb"):
         found = search_memory("zip", root=course.root)
     assert found["session_title"].unique().tolist() == ["zip"]
+
+
+def test_an_edited_or_hidden_part_is_indexed_again(course):
+    store, script = course("lesson")
+    session = script.session("streaming")
+    script.turn(session, "What is a generator?", "A generator yields values lazily.", T0)
+    search_memory("generator", root=course.root)
+    answer = [m for m in store.get_messages(session) if m.info.role == "assistant"][0]
+    part = answer.parts[-1]
+    store.put_part(part.model_copy(update={"text": "A coroutine can pause; so can a generator expression."}))
+    assert search_memory("lazily", root=course.root).empty
+    assert search_memory("coroutine", root=course.root)["message_id"].tolist() == [answer.info.id]
+    store.put_part(part.model_copy(update={"text": "hidden now", "ignored": True}))
+    assert search_memory("coroutine", root=course.root).empty
+    same(search_memory("generator", root=course.root), search_memory("generator", root=course.root, cached=False))
