@@ -355,7 +355,26 @@ def _inspect(history: History) -> None:
             if path:
                 names[alias] = path  # the earliest project wins, as in the store's own views
     for alias, path in history.stores.items():
-        history.notebooks[alias] = names.get(alias) or guess_notebook(path)
+        history.notebooks[alias] = notebook_of(path, names.get(alias))
+
+
+def notebook_of(store_path: Path, recorded: str | None) -> str:
+    """The notebook a store belongs to: where its file is, not only what it recorded.
+
+    A notebook folder copied with its ``.buddy`` holds a store that still records the
+    original notebook; counted under that name, the copy and the original merge (a Parquet
+    partition overwritten, messages counted twice). A ``.buddy/<name>.duckdb`` whose recorded
+    notebook is in another folder is the copy's: ``<its folder>/<name>.ipynb``."""
+    if store_path.parent.name != ".buddy":
+        return recorded or guess_notebook(store_path)  # a shared data_dir: the name holds a hash of the folder
+    folder = store_path.parent.parent
+    if recorded and recorded.endswith(" (IPython)"):  # a terminal's store records its folder
+        if Path(recorded.removesuffix(" (IPython)")) == folder:
+            return recorded
+        return f"{folder} (IPython)"
+    if recorded and Path(recorded).parent == folder:
+        return recorded
+    return guess_notebook(store_path)
 
 
 def guess_notebook(store_path: Path) -> str:

@@ -32,7 +32,9 @@ def _sql(magics: BuddyMagics, rest: str, cell):
         raise UsageError("give a query: %buddy sql SELECT role, count(*) FROM messages GROUP BY role")
     kb = magics.kb
     if "--all" in flags:
-        return sql(query, root=kb.history_root, write="--write" in flags, **_scope(magics))
+        # --all waits for a busy notebook as long as a write would (lock_timeout), rather than leave it out
+        return sql(query, root=kb.history_root, write="--write" in flags, lock_wait=kb.config.lock_timeout,
+                   **_scope(magics))
     return sql(query, store=kb.store, write="--write" in flags)
 
 
@@ -129,7 +131,8 @@ def _curriculum(magics: BuddyMagics, rest: str, cell):
 def _parquet(magics: BuddyMagics, args, cell):
     from ..analytics import export_parquet
 
-    path = export_parquet(magics.kb.history_root, args.target, force=args.force, **_scope(magics))
+    path = export_parquet(magics.kb.history_root, args.target, force=args.force,
+                          lock_wait=magics.kb.config.lock_timeout, **_scope(magics))
     print(f"wrote a Parquet dataset (partitioned by notebook) to {path}")
     return path
 
