@@ -936,7 +936,8 @@ def p90(xs: Sequence[float]) -> float:
 _LABELS = {
     duck_sql.INSERT_MESSAGE: "INSERT message (seq given)",
     duck_sql.INSERT_PART: "INSERT part (seq from memory)",
-    duck_sql.UPDATE_PART: "UPDATE part by id (a part this Store wrote)",
+    duck_sql.UPDATE_PART_AT: "UPDATE part by time and id (a part this Store wrote)",
+    duck_sql.UPDATE_PART: "UPDATE part by id alone (an id from elsewhere)",
     duck_sql.PART_SLOT: "PART_SLOT (session, max(seq), exists) of a message",
     duck_sql.ADD_TO_SESSION: "ADD to session totals at commit (count, tokens, cost)",
     duck_sql.SHIFT_SESSION_USAGE: "SHIFT session usage (before a message update)",
@@ -1454,9 +1455,10 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
     """What each statement of the Store's write path costs on this store (own transaction each), and a few
     alternatives for comparison."""
     con = duckdb.connect(str(duck_path))
-    mid = con.execute("SELECT id FROM message WHERE session_id = ? ORDER BY seq DESC LIMIT 1", [big_sid]).fetchall()[0][0]
-    pid = con.execute("SELECT id FROM part WHERE message_id = ? ORDER BY type <> 'text', seq LIMIT 1",
-                      [mid]).fetchall()[0][0]
+    mid, mtime = con.execute("SELECT id, time_created FROM message WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
+                             [big_sid]).fetchall()[0]
+    pid, ptime = con.execute("SELECT id, time_created FROM part WHERE message_id = ? ORDER BY type <> 'text', seq"
+                             " LIMIT 1", [mid]).fetchall()[0]
     mrow = con.execute("SELECT time_completed, model_id, provider_id, tokens_input, tokens_output, tokens_reasoning,"
                        " tokens_cache_read, tokens_cache_write, cost, finish, error_name, data::VARCHAR FROM message"
                        " WHERE id = ?", [mid]).fetchall()[0]
@@ -1496,11 +1498,13 @@ def bench_statements(duck_path: Path, big_sid: str, reps: int = 15) -> list[str]
         ("ADD_TO_SESSION (message_count, tokens, cost +=) [at commit]", duck_sql.ADD_TO_SESSION,
          lambda: [1, 100, 10, 0.001, ids.utcnow(), big_sid]),
         ("SHIFT_SESSION_USAGE [update_message]", duck_sql.SHIFT_SESSION_USAGE,
-         lambda: [mid, big_sid, 100, 10, 0.001, ids.utcnow(), big_sid]),
+         lambda: [mid, mtime, big_sid, 100, 10, 0.001, ids.utcnow(), big_sid]),
         ("PART_SLOT (session, max(seq), exists) [put_part, a message this Store did not write]",
          duck_sql.PART_SLOT, lambda: [mid, pid, mid]),
         ("INSERT_PART, seq from memory [put_part, new part]", duck_sql.INSERT_PART, new_part),
-        ("UPDATE_PART by id [put_part, a part this Store wrote: flush/state change]",
+        ("UPDATE_PART_AT by time and id [put_part, a part this Store wrote: flush/state change]",
+         duck_sql.UPDATE_PART_AT, lambda: ["text", ids.utcnow(), payload, ptime, pid]),
+        ("UPDATE_PART by id alone [a part with an id from elsewhere]",
          duck_sql.UPDATE_PART, lambda: ["text", ids.utcnow(), payload, pid]),
         ("UPDATE_MESSAGE [update_message]", duck_sql.UPDATE_MESSAGE,
          lambda: [ids.utcnow(), *mrow, mid]),

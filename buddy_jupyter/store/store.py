@@ -635,7 +635,7 @@ class Store:
         with self.transaction() as con:
             now = ids.utcnow()
             con.execute(sql.SHIFT_SESSION_USAGE,
-                        [message.id, message.session_id, *_usage(message), now, message.session_id])
+                        [message.id, message.time_created, message.session_id, *_usage(message), now, message.session_id])
             if not con.execute(sql.UPDATE_MESSAGE, [now, *_message_columns(message), data, message.id]).fetchone()[0]:
                 raise NotFound(f"no message {message.id!r}")  # the rollback undoes the shift
             self._emit("message.updated", message.session_id, message)
