@@ -34,6 +34,9 @@ LARGE_BLOCK_SIZE = 256 * 1024
 """DuckDB's default block, for large stores: scans (a session's parts, the analytics) run as before."""
 LARGE_AT = 16 * 2**20
 """A store of 16 KiB blocks larger than this (about 40,000 parts) is rewritten with large blocks."""
+AUTO_REWRITE_MAX = 128 * 2**20
+"""A store up to this size is rewritten when it opens (a few seconds); a larger one when the learner
+runs ``%buddy compact`` (a notice says so)."""
 SMALL_AT = 4 * 2**20
 """``compact`` goes back to small blocks below this (a gap, so that a store never goes back and forth)."""
 

@@ -272,10 +272,15 @@ class Store:
         if self._lease.read_only:
             return
         if not self._first_open_done and not self._rewritten:
-            from .fileformat import needs_rewrite, stored_bytes
+            from .fileformat import AUTO_REWRITE_MAX, needs_rewrite, stored_bytes
 
-            if needs_rewrite(con, stored_bytes(self.path)):
-                raise _OldFormat()
+            size = stored_bytes(self.path)
+            if needs_rewrite(con, size):
+                if size <= AUTO_REWRITE_MAX:
+                    raise _OldFormat()
+                self.notices.append(  # a copy of this size takes a while: the learner chooses when
+                    f"the store {self.path} ({size / 2**20:,.0f} MiB) is in an older file format that DuckDB 1.x "
+                    "clients cannot read; %buddy compact rewrites it (about 1 s per 30 MiB)")
         if self._first_open_done and self._project is not None:
             return
         names = migrations.applied(con)

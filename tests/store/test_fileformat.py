@@ -155,3 +155,17 @@ def test_a_store_that_grew_large_gets_large_blocks_once(tmp_path, monkeypatch):
     con = duckdb.connect(str(path), read_only=True)
     assert fileformat.current_format(con)[1] == fileformat.BLOCK_SIZE
     con.close()
+
+
+def test_a_large_old_store_waits_for_compact(tmp_path, monkeypatch):
+    path = tmp_path / ".buddy" / "nb.duckdb"
+    session_id = _old_store(path)
+    monkeypatch.setattr(fileformat, "AUTO_REWRITE_MAX", 1)
+    store = Store(path, idle_release=0)
+    assert store.get_session(session_id).title == "Lists"
+    assert any("%buddy compact" in note for note in store.notices)
+    store.compact()
+    store.close()
+    con = duckdb.connect(str(path), read_only=True)
+    assert not fileformat.needs_rewrite(con)
+    con.close()
