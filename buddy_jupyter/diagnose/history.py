@@ -135,13 +135,20 @@ def _notebook_path(shell: Any) -> str:
         return ""
 
 
-def defined_elsewhere(shell: Any, name: str) -> tuple[str, str]:
-    """(where, the defining line) for a name bound in a cell that has not run in this kernel session."""
-    ran = {cell.strip() for cell in current_inputs(shell)}
+def defined_elsewhere(shell: Any, name: str, failing_cell: str = "") -> tuple[str, str]:
+    """(where, the defining line) for a name bound in a cell whose definition has not run in this session:
+    a cell of the notebook not run yet, a cell of this session that stopped before the line, a cell
+    of an earlier kernel session (newest first)."""
+    inputs = current_inputs(shell)
+    ran = {cell.strip() for cell in inputs}
     for source in notebook_cells(shell):
         line = defines(source, name)
         if line and source.strip() not in ran:
             return "a cell of this notebook", line
+    for source in reversed(inputs):
+        line = defines(source, name)
+        if line and source != failing_cell:
+            return "stopped", line
     for source in earlier_sessions(shell, name):
         line = defines(source, name)
         if line:

@@ -208,18 +208,14 @@ def not_run_since_restart(error: BaseException, view: View) -> Diagnosis | None:
     name = _name(error)
     if not name or view.shell is None:
         return None
-    where, line = history.defined_elsewhere(view.shell, name)
+    where, line = history.defined_elsewhere(view.shell, name, view.cell_source)
     if not where:
-        frame = view.user_frame
-        current = view.cell_source
-        for cell in reversed(history.current_inputs(view.shell)[:-1]):
-            found = history.defines(cell, name)
-            if found and cell != current:
-                return Diagnosis(_title(error, name), [f"A cell that ran in this session defines `{name}` "
-                                                       f"(`{found}`), but it stopped with an error before that line "
-                                                       f"ran, or `{name}` was deleted since."],
-                                 f"Fix that cell and run it again; then run this one.", found)
         return None
+    if where == "stopped":
+        return Diagnosis(_title(error, name), [f"A cell that ran in this session defines `{name}` (`{line}`), but it "
+                                               f"stopped with an error before that line ran, or `{name}` was deleted "
+                                               "since."],
+                         "Fix that cell and run it again; then run this one.", line)
     return Diagnosis(_title(error, name), [f"`{name}` is defined in {where}: `{line}`.",
                                            "A restarted kernel forgets every variable until the cells that make them "
                                            "run again."],

@@ -3,13 +3,16 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
 
 
 @pytest.fixture
 def shell(tmp_path, monkeypatch):
     """A real InteractiveShell with the extension loaded (offline buddy), serving tmp_path/lesson.ipynb."""
     monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "lesson.ipynb"))
-    sh = InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"  # no input history from other runs (nor written for them)
+    sh = InteractiveShell.instance(config=config)
     sh.run_cell("%load_ext buddy_jupyter", store_history=False)
     from buddy_jupyter.magics import kernel_buddy
 
