@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from itertools import islice
 import importlib.util
 import re
 import sys
@@ -124,7 +125,7 @@ def key_without_quotes(error: BaseException, view: View) -> Diagnosis | None:
     for node in view.nodes_on_line():
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == name:
             value = view.resolve(node.value)
-            keys = columns_of(value) if is_frame(value) else list(value)[:5000] if isinstance(value, dict) else []
+            keys = columns_of(value) if is_frame(value) else list(islice(value, 5000)) if isinstance(value, dict) else []
             if safe_contains(keys, name):
                 what = "column" if is_frame(value) else "key"
                 return Diagnosis(_title(error, name), [f"`{view.segment(node.value)}` has a {what} {name!r}: "

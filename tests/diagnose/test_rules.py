@@ -229,3 +229,44 @@ def test_no_error_at_all(shell):
     assert diagnose_last(shell) is None
     result = shell.run_cell("%buddy explain")
     assert type(result.error_in_exec).__name__ == "UsageError"
+
+
+def test_knowledge_tables_are_checked_like_code():
+    """The tables the rules use are data: every entry must parse, bind what it says, and name what exists."""
+    import ast
+    import re
+
+    import numpy
+    import pandas
+
+    from buddy_jupyter.diagnose import attributes, imports, names
+
+    assert len(imports.DISTRIBUTIONS) >= 30
+    for module, package in imports.DISTRIBUTIONS.items():
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", package), package
+    for alias, statement in names.IMPORTS.items():
+        tree = ast.parse(statement)
+        bound = {(a.asname or a.name) for node in tree.body for a in node.names}
+        assert alias in bound, (alias, statement)
+    for (owner, name), (replacement, fact) in attributes.REMOVED.items():
+        if owner == "numpy":
+            assert not hasattr(numpy, name) or name in ("bool", "object", "str", "int", "float") and \
+                getattr(numpy, name, None) is not getattr(__builtins__, name, object()), name
+        if owner in ("DataFrame", "Series"):
+            assert not hasattr(getattr(pandas, owner), name), f"{owner}.{name} exists again"
+    holders = [pandas, pandas.DataFrame, pandas.Series, list, str, dict]
+    for wrong, right in attributes.SYNONYMS.items():
+        assert any(hasattr(h, right) for h in holders), (wrong, right)
+    for (kind, attr), (fact, fix, template) in attributes.WRONG_TYPE.items():
+        ast.parse(template.format(obj="x"))
+    for old, new in imports.MOVED.items():
+        ast.parse(new.format(name="x"))
+
+
+def test_the_learners_own_exception_class_is_not_read():
+    class Odd(ValueError):
+        def __str__(self):
+            raise AssertionError("learner code ran")
+
+    Odd.__module__ = "__main__"
+    assert diagnose(Odd(), namespace={}) is None
