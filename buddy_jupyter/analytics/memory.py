@@ -240,7 +240,7 @@ def _with_index(paths: list, store: "Store | None", work):
         except OSError as error:  # no cache folder
             log.warning("history search index unavailable (%s): reading the stores", error)
             return None
-        except sqlite3.OperationalError as error:  # locked, full disk, read-only: not the file's fault
+        except (sqlite3.OperationalError, sqlite3.IntegrityError) as error:  # locked, full, read-only, a race
             log.warning("history search index unusable (%s): reading the stores", error)
             return None
         except sqlite3.DatabaseError as error:  # not a database, malformed: rebuild it

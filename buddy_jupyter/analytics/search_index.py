@@ -462,12 +462,17 @@ def _save(con: sqlite3.Connection, duck: "duckdb.DuckDBPyConnection", db: str, p
     """Write one store's rows in one transaction; parts that do not add up are read again, all of them."""
 
     def write(check: bool) -> None:
-        sid = store_id
-        if sid is None:
+        # Looked up again under the write lock: another kernel may have refreshed this store meanwhile.
+        found = con.execute("SELECT id, watermark FROM store WHERE path = ?", [str(path)]).fetchone()
+        if check and rows.watermark and (found is None or tuple(found) != (store_id, rows.watermark)):
+            raise _Mismatch  # the rows read since the watermark do not apply to what the index holds now
+        if found is None:
             sid = con.execute("INSERT INTO store (path, notebook, signature) VALUES (?, ?, '')",
                               [str(path), notebook]).lastrowid
-        elif not rows.watermark:
-            _delete_docs(con, "store_id = ? AND kind = 'part'", [sid])
+        else:
+            sid = found[0]
+            if not rows.watermark:  # read whole: replaces whatever the index holds
+                _delete_docs(con, "store_id = ? AND kind = 'part'", [sid])
         _put_parts(con, sid, rows.parts, fresh=not rows.watermark)
         if check and rows.counted is not None and rows.counted != con.execute(
                 "SELECT count(*), coalesce(sum(hash), 0) FROM doc WHERE store_id = ? AND kind = 'part'",
@@ -489,7 +494,7 @@ def _save(con: sqlite3.Connection, duck: "duckdb.DuckDBPyConnection", db: str, p
         _write(con, lambda: write(True))
     except _Mismatch:  # rows deleted, or written with older times: read the whole store again
         rows.parts = duck.execute(PART_ROWS.format(db=db, since="", mod=HASH_MOD)).fetchall()
-        rows.watermark = None
+        rows.watermark = rows.counted = None
         _write(con, lambda: write(False))
 
 

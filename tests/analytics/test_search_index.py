@@ -237,3 +237,33 @@ def test_an_edited_or_hidden_part_is_indexed_again(course):
     store.put_part(part.model_copy(update={"text": "hidden now", "ignored": True}))
     assert search_memory("coroutine", root=course.root).empty
     same(search_memory("generator", root=course.root), search_memory("generator", root=course.root, cached=False))
+
+
+SEARCH = """
+import json, sys
+from buddy_jupyter.analytics import search_memory
+found = search_memory(sys.argv[2], root=sys.argv[1], limit=50)
+print(json.dumps(sorted(found["message_id"])))
+"""
+
+
+def test_two_kernels_building_the_index_at_once(course):
+    for n in range(6):
+        store, script = course(f"nb{n}")
+        for k in range(3):
+            script.turn(script.session(f"t{n}{k}"), f"How do I sort a list number {k}?", "sorted(items) or items.sort()",
+                        T0 + timedelta(minutes=k))
+        store.close()
+    direct = sorted(search_memory("sort list", root=course.root, limit=50, cached=False)["message_id"])
+    env = {**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2])}
+    kernels = [subprocess.Popen([sys.executable, "-c", SEARCH, str(course.root), "sort list"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    for kernel in kernels:
+        out, err = kernel.communicate(timeout=120)
+        assert kernel.returncode == 0, err
+        assert __import__("json").loads(out) == direct
+    con = search_index.connect()
+    assert con.execute("SELECT count(*), count(DISTINCT path) FROM store").fetchone() == (6, 6)
+    assert con.execute("SELECT count(*) FROM doc").fetchone() == (36,)  # 6 stores x 3 turns x 2 messages
+    assert con.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH 'sorted'").fetchone() == (18,)
+    con.close()
