@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +17,7 @@ from buddy_jupyter.analytics import search_index, search_memory
 from buddy_jupyter.store import records
 
 from .test_memory_search import LABELLED, library  # noqa: F401  (the module-scoped fixture)
-from .timelines import T0, Script, open_store
+from .timelines import T0
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +35,10 @@ def same(cached, direct) -> None:
     assert cached["score"].tolist() == pytest.approx(direct["score"].tolist(), rel=1e-9)
 
 
-@pytest.mark.parametrize("query", [q for q, _ in LABELLED] + ["short answers", "the DataFrames", "numpy ddof=1", "KeyError"])
+MORE = ["short answers", "the DataFrames", "numpy ddof=1", "KeyError"]
+
+
+@pytest.mark.parametrize("query", [q for q, _ in LABELLED] + MORE)
 def test_the_index_answers_what_the_stores_answer(library, query):  # noqa: F811
     here = library["pandas_intro"]
     direct = search_memory(query, store=here, root=library.root, limit=10, cached=False)
@@ -251,17 +257,17 @@ def test_two_kernels_building_the_index_at_once(course):
     for n in range(6):
         store, script = course(f"nb{n}")
         for k in range(3):
-            script.turn(script.session(f"t{n}{k}"), f"How do I sort a list number {k}?", "sorted(items) or items.sort()",
-                        T0 + timedelta(minutes=k))
+            script.turn(script.session(f"t{n}{k}"), f"How do I sort a list number {k}?",
+                        "sorted(items) or items.sort()", T0 + timedelta(minutes=k))
         store.close()
     direct = sorted(search_memory("sort list", root=course.root, limit=50, cached=False)["message_id"])
-    env = {**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     kernels = [subprocess.Popen([sys.executable, "-c", SEARCH, str(course.root), "sort list"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
     for kernel in kernels:
         out, err = kernel.communicate(timeout=120)
         assert kernel.returncode == 0, err
-        assert __import__("json").loads(out) == direct
+        assert json.loads(out) == direct
     con = search_index.connect()
     assert con.execute("SELECT count(*), count(DISTINCT path) FROM store").fetchone() == (6, 6)
     assert con.execute("SELECT count(*) FROM doc").fetchone() == (36,)  # 6 stores x 3 turns x 2 messages
