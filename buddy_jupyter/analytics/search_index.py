@@ -226,6 +226,9 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     """The index, created if missing; a file SQLite cannot read (or of another format) is rebuilt."""
     path = path or index_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():  # a new format: the files of older ones would stay forever
+        for old in range(1, FORMAT):
+            remove(path.with_name(f"history-search-{old}.sqlite"))
     try:
         return _open(path)
     except sqlite3.DatabaseError as error:

@@ -173,6 +173,14 @@ def test_a_corrupt_index_file_is_rebuilt(course, damage):
     con.close()
 
 
+def test_an_index_of_an_older_format_is_removed(course):
+    old = search_index.index_path().with_name("history-search-1.sqlite")
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"an index an older version built")
+    search_memory("anything", root=course.root)
+    assert not old.exists() and search_index.index_path().exists()
+
+
 def test_an_unusable_cache_folder_falls_back_to_the_stores(course, monkeypatch, tmp_path):
     store, script = course("lesson")
     script.turn(script.session("sets"), "How do I remove duplicates with a set?", "set(items) drops repeats.", T0)
