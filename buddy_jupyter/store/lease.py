@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..errors import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, StoreUnwritable
+from .queue import WaitingRoom
 
 if TYPE_CHECKING:
     import duckdb
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 
 RETRY_CAP = 0.05
 """Longest pause between two attempts to open a file another process holds."""
+QUEUE_POLL = 0.01
+"""How often a process waiting behind others in the store's queue looks whether its turn came."""
+QUEUE_CHECK = 0.05
+"""While a process holds the file idle, how often it looks whether another one queued for it."""
 COURTESY = 0.1
 """After letting go because of ``max_hold``, wait this long before taking the file back, so that a
 process polling for it (every ``RETRY_CAP`` at most) gets its turn instead of being starved."""
@@ -103,6 +108,7 @@ class Lease:
         self._timer: threading.Timer | None = None
         self._depth = 0
         self._reopen_after = 0.0
+        self._room = WaitingRoom(self.path)
 
     @property
     def is_open(self) -> bool:
@@ -133,11 +139,13 @@ class Lease:
                 self._depth -= 1
                 now = time.monotonic()
                 self._last_used = now
-                if self._depth == 0:
+                if self._depth == 0 and self._con is not None:
                     if self.idle_release <= 0 or now - self._opened_at >= self.max_hold:
                         self._close()
                         if now - self._opened_at >= self.max_hold:
                             self._reopen_after = time.monotonic() + COURTESY
+                    elif self._room.others_waiting():
+                        self._close()  # someone queued for the file: their turn (we queue to come back)
                     else:
                         self._arm_timer()
 
@@ -173,21 +181,37 @@ class Lease:
                     raise _classify_open_error(self.path, error) from error
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.01
-        while True:
-            try:
-                con = duckdb.connect(str(self.path), read_only=self.read_only)
-                break
-            except duckdb.Error as error:
-                if is_lock_conflict(error):
+        room = self._room
+        ticket = room.join() if room.others_waiting() else ""  # others wait already: behind them
+        holder = "another process"
+        try:
+            while True:
+                if ticket and not room.is_first(ticket):  # not our turn yet: no attempt, no error
                     if time.monotonic() >= deadline:
                         raise StoreLocked(
-                            f"the store {self.path} is held by {describe_holder(error)}; waited "
-                            f"{self.lock_timeout:g} s (close it there, or raise %config Buddy.lock_timeout)"
-                        ) from None
-                    time.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, RETRY_CAP)
+                            f"the store {self.path} is held by {holder}, with {room.ahead_of(ticket)} other(s) "
+                            f"waiting ahead; waited {self.lock_timeout:g} s (raise %config Buddy.lock_timeout)")
+                    time.sleep(QUEUE_POLL * (0.5 + random.random()))
                     continue
-                raise _classify_open_error(self.path, error) from error
+                try:
+                    con = duckdb.connect(str(self.path), read_only=self.read_only)
+                    break
+                except duckdb.Error as error:
+                    if is_lock_conflict(error):
+                        holder = describe_holder(error)
+                        if time.monotonic() >= deadline:
+                            raise StoreLocked(
+                                f"the store {self.path} is held by {holder}; waited "
+                                f"{self.lock_timeout:g} s (close it there, or raise %config Buddy.lock_timeout)"
+                            ) from None
+                        if not ticket:
+                            ticket = room.join()  # the holder sees it and lets go after its operation
+                        time.sleep(delay * (0.5 + random.random()))
+                        delay = min(delay * 2, RETRY_CAP)
+                        continue
+                    raise _classify_open_error(self.path, error) from error
+        finally:
+            room.leave(ticket)
         # DuckDB draws a progress bar (a widget in Jupyter) for a statement that runs over 2 s,
         # e.g. a migration copying a large table: never for the store's own work.
         con.execute("SET enable_progress_bar = false")
@@ -208,6 +232,7 @@ class Lease:
         if self._timer is not None:
             return
         delay = max(0.01, self._last_used + self.idle_release - time.monotonic())
+        delay = min(delay, QUEUE_CHECK)  # an idle holder looks for a queue now and then
         self._timer = threading.Timer(delay, self._on_timer)
         self._timer.daemon = True
         self._timer.start()
@@ -217,7 +242,7 @@ class Lease:
             self._timer = None
             if self._con is None or self._depth:
                 return
-            if time.monotonic() - self._last_used >= self.idle_release * 0.99:
+            if time.monotonic() - self._last_used >= self.idle_release * 0.99 or self._room.others_waiting():
                 self._close()
             else:
                 self._arm_timer()

@@ -146,8 +146,11 @@ def test_a_reader_and_a_writer_in_one_process_take_turns(store, store_path):
     sidebar = Store(store_path, read_only=True, idle_release=1.0, lock_timeout=10)
     assert [s.id for s in sidebar.list_sessions()] == [session.id]  # waited for the writer's release
     assert sidebar.lease.is_open
-    impatient = Store(store_path, idle_release=0, lock_timeout=0.2)
-    with pytest.raises(StoreLocked, match="in this process"):
-        impatient.set_title(session.id, "x")  # the sidebar holds it read-only for a second
+    impatient = Store(store_path, idle_release=0, lock_timeout=0.5)
+    impatient.set_title(session.id, "x")  # it queues; the idle sidebar sees the queue and lets go at once
+    assert impatient.get_session(session.id).title == "x"
     store.set_title(session.id, "renamed")  # a patient writer waits for the reader's release
     assert sidebar.get_session(session.id).title == "renamed"
+    with sidebar.lease.connection():  # held in use (not idle): then a short timeout does run out
+        with pytest.raises(StoreLocked, match="in this process"):
+            impatient.set_title(session.id, "y")
