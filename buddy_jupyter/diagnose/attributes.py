@@ -48,6 +48,14 @@ WRONG_TYPE = {
     ("list", "push"): ("lists grow with `append` (there is no `push` in Python).", "Use `append`.", "{obj}.append(...)"),
     ("list", "length"): ("a list's length is `len(lst)`, not an attribute.", "Use `len()`.", "len({obj})"),
     ("list", "size"): ("a list's length is `len(lst)`, not an attribute.", "Use `len()`.", "len({obj})"),
+    ("list", "sum"): ("`sum` is a Python function, not a list method.", "Call `sum(...)` on the list.", "sum({obj})"),
+    ("list", "max"): ("`max` is a Python function, not a list method.", "Call `max(...)` on the list.", "max({obj})"),
+    ("list", "min"): ("`min` is a Python function, not a list method.", "Call `min(...)` on the list.", "min({obj})"),
+    ("list", "mean"): ("lists have no `mean`.", "Use `statistics.mean`, or a NumPy array / pandas Series.",
+                       "sum({obj}) / len({obj})"),
+    ("list", "len"): ("a list's length is `len(lst)`.", "Use `len()`.", "len({obj})"),
+    ("list", "sort_values"): ("`sort_values` is pandas; a list sorts with `sort()` or `sorted()`.",
+                              "Use `sorted()`.", "sorted({obj})"),
     ("str", "append"): ("texts cannot change; `append` is for lists.", "Build a new text with `+`.", "{obj} = {obj} + ..."),
     ("str", "length"): ("a text's length is `len(s)`, not an attribute.", "Use `len()`.", "len({obj})"),
     ("str", "contains"): ("a text has no `contains`: Python uses `in`.", "Write `'x' in text`.", "'...' in {obj}"),
@@ -214,10 +222,32 @@ def wrong_type(error: BaseException, view: View) -> Diagnosis | None:
         return Diagnosis(f"AttributeError: '{kind}' object has no attribute '{name}'",
                          [f"`{source or 'the value'}` is {describe(obj)}: {fact}"], fix,
                          template.format(obj=source or "x"))
-    if is_series(obj):
-        import sys
+    if is_series(obj) and name in attribute_names(""):  # a text method on a column: through .str
+        node = _attribute_node(view, name)
+        return Diagnosis(f"AttributeError: 'Series' object has no attribute '{name}'",
+                         [f"`{source}` is a Series; text methods such as `{name}` apply to each value through `.str`."],
+                         f"Use `.str.{name}`.", view.replaced(node, f"{source}.str.{name}") if node is not None else "")
+    if is_series(obj) and name in ("year", "month", "day", "hour", "minute", "weekday", "dayofweek", "date",
+                                   "day_name", "month_name", "quarter"):
+        node = _attribute_node(view, name)
+        return Diagnosis(f"AttributeError: 'Series' object has no attribute '{name}'",
+                         [f"`{source}` is a Series; date parts such as `{name}` are reached through `.dt`."],
+                         f"Use `.dt.{name}` (after `pd.to_datetime` if the column holds text).",
+                         view.replaced(node, f"{source}.dt.{name}") if node is not None else "")
+    import sys
 
-        pandas = sys.modules.get("pandas")
+    pandas = sys.modules.get("pandas")
+    frame_type = getattr(pandas, "DataFrame", None)
+    if frame_type is not None and not is_frame(obj) and not is_series(obj) and hasattr(frame_type, name) \
+            and (is_ndarray(obj) or type(obj) in (list, dict, tuple)) and not hasattr(type(obj), name):
+        return Diagnosis(f"AttributeError: '{type(obj).__name__}' object has no attribute '{name}'",
+                         [f"`{source}` is {describe(obj)}, not a DataFrame: `.{name}` belongs to DataFrames."] +
+                         (["NumPy arrays come out of `.values`, `to_numpy()` and scikit-learn's `fit_transform`/"
+                           "`train_test_split` on arrays."] if is_ndarray(obj) else []),
+                         "Make it a DataFrame first (or use the DataFrame it came from).",
+                         view.replaced(_attribute_node(view, name), f"pd.DataFrame({source}).{name}")
+                         if _attribute_node(view, name) is not None else f"pd.DataFrame({source}).{name}")
+    if is_series(obj):
         frame_type = getattr(pandas, "DataFrame", None)
         if frame_type is not None and hasattr(frame_type, name):
             inner = source

@@ -16,6 +16,7 @@ _LIST_MESSAGES = (
     re.compile(r"^(\[.*\]) not (?:in index|found in axis)$", re.S),
     re.compile(r"^None of \[Index\((\[.*\]), dtype=.*\)\] are in the \[(?:columns|index)\]$", re.S),
     re.compile(r"^Columns? not found: (.*)$", re.S),
+    re.compile(r"^None of (\[.*\]) are in the columns$", re.S),
 )
 
 
@@ -131,6 +132,14 @@ def _frames_on_line(view: View):
 def _column_diagnosis(error, view: View, frame: Any, name: str, key: Any, key_node) -> Diagnosis:
     columns = columns_of(frame)
     facts = [f"`{name}` has no column {short(key)}."]
+    if len(columns) == 1 and isinstance(columns[0], str) and isinstance(key, str):
+        for separator, shown in ((",", "','"), (";", "';'"), ("\t", "'\\t'"), ("|", "'|'")):
+            if separator in columns[0] and key in columns[0].split(separator):
+                facts.append(f"It has one column, {short(columns[0])}: the file was read with the wrong separator.")
+                call = next((n for n in ast.walk(view.tree) if isinstance(n, ast.Call)
+                             and view.segment(n.func).endswith(("read_csv", "read_table"))), None) if view.tree else None
+                return Diagnosis(f"KeyError: {short(key)}", facts, f"Read the file again with `sep={shown}`.",
+                                 f"{name} = pd.read_csv(..., sep={shown})")
     unsaved = _unsaved_change(view, name, key)
     if unsaved:
         facts.append(f"The line `{unsaved}` did not change `{name}`: that method returns a new DataFrame, and "
@@ -267,4 +276,23 @@ def pop_or_remove(error: BaseException, view: View) -> Diagnosis | None:
     return None
 
 
-RULES = {KeyError: [frame_column, row_label, dict_key, pop_or_remove]}
+def drop_rows_not_columns(error: BaseException, view: View) -> Diagnosis | None:
+    """``df.drop('Score')``: ``drop`` looks in the row labels unless told ``columns=``."""
+    keys = missing_keys(error)
+    if not keys or "not found in axis" not in str(error.args[0] if error.args else ""):
+        return None
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                 and n.func.attr == "drop" and n.args and not n.keywords), None)
+    if call is None:
+        return None
+    frame = view.resolve(call.func.value)
+    if not is_frame(frame) or not all(safe_contains(columns_of(frame), k) for k in keys):
+        return None
+    name = view.segment(call.func.value)
+    return Diagnosis(f"KeyError: {quoted_list(keys)} not found in axis",
+                     [f"{quoted_list(keys)} {'is a column' if len(keys) == 1 else 'are columns'} of `{name}`, but "
+                      "`drop` looks among the row labels unless it is told to drop columns."],
+                     "Say that they are columns.", view.replaced(call, f"{name}.drop(columns={view.segment(call.args[0])})"))
+
+
+RULES = {KeyError: [drop_rows_not_columns, frame_column, row_label, dict_key, pop_or_remove]}

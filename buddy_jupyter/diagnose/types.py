@@ -12,13 +12,15 @@ from typing import Any
 from .attributes import none_facts
 from .diagnosis import Diagnosis
 from .matching import close_matches, short
-from .view import MISSING, View, columns_of, describe, is_frame, is_series
+from .view import MISSING, View, columns_of, describe, is_frame, is_pandas, is_series
 
 _OPERANDS = (
     re.compile(r'can only concatenate (\w+) \(not "(\w+)"\) to (\w+)'),
     re.compile(r"unsupported operand type\(s\) for (\S+): '(\w+)' and '(\w+)'"),
     re.compile(r"'(\S+)' not supported between instances of '(\w+)' and '(\w+)'"),
     re.compile(r"must be (\w+), not (\w+)"),
+    re.compile(r"operation '(\w+)' not supported for dtype '(\w+)' with"),  # pandas 3: a text column in arithmetic
+    re.compile(r"Invalid comparison between dtype=(\w+) and (\w+)"),
 )
 
 
@@ -95,8 +97,17 @@ def mixed_operands(error: BaseException, view: View) -> Diagnosis | None:
                              "Make every value the same type first (e.g. numbers with `pd.to_numeric`, text with "
                              "`astype(str)`), or find the odd values.", "")
         return None
+    operands = [node.left, *node.comparators] if isinstance(node, ast.Compare) else \
+        [node.target, node.value] if isinstance(node, ast.AugAssign) else [node.left, node.right]
+    texty = [p for p in operands if is_series(view.resolve(p))
+             and str(getattr(view.resolve(p), "dtype", "")) in ("object", "str", "string")]
+    if texty:
+        target = texty[0]
+        return Diagnosis(title, _operand_facts(view, operands) + [f"`{view.segment(target)}` holds text, not numbers "
+                                                                  "(read from a file with symbols or spaces in it?)."],
+                         "Convert the column to numbers first (`errors='coerce'` turns what cannot be read into NaN).",
+                         view.replaced(target, f"pd.to_numeric({view.segment(target)}, errors='coerce')"))
     if isinstance(node, ast.Compare):
-        operands = [node.left, *node.comparators]
         facts = _operand_facts(view, operands)
         texts = [o for o in operands if _numeric_text(view.resolve(o))]
         if texts:
@@ -308,6 +319,10 @@ def not_subscriptable(error: BaseException, view: View) -> Diagnosis | None:
     base = view.segment(node.value)
     if kind == "NoneType":
         return none_facts(title, view, base, f"`{base}` is None, so it cannot be indexed with `[...]`.")
+    if kind in ("dict_keys", "dict_values", "dict_items", "set", "generator", "map", "filter", "zip", "range_iterator",
+                "enumerate", "odict_keys"):
+        return Diagnosis(title, [f"`{base}` is a {kind} view or iterator: it can be looped over, not indexed."],
+                         "Make a list of it first.", view.replaced(node, f"list({base})[{view.segment(node.slice)}]"))
     if kind in ("method", "function", "builtin_function_or_method", "type"):
         return Diagnosis(title, [f"`{base}` is a function or method: it is called with `( )`, not indexed with `[ ]`."],
                          "Use parentheses.", view.replaced(node, f"{base}({view.segment(node.slice)})"))
@@ -355,6 +370,12 @@ def wrong_index_type(error: BaseException, view: View) -> Diagnosis | None:
                          "over them.")
             return Diagnosis(title, facts, "Index an item of the list, not the list.",
                              view.replaced(node, f"{base}[0][{view.segment(node.slice)}]"))
+        if type(value) is tuple and len(value) == 2 and is_series(value[1]):
+            loop = next((n for n in ast.walk(view.tree) if isinstance(n, ast.For) and "iterrows" in view.segment(n.iter)),
+                        None) if view.tree is not None else None
+            facts = [f"`{base}` is a pair (index, row): `iterrows()` gives both at each step."]
+            code = view.replaced(loop.target, f"i, {view.segment(loop.target)}") if loop is not None else ""
+            return Diagnosis(title, facts, "Unpack the pair in the loop.", code.split("\n")[0] if code else "")
         if type(value) is str:
             facts.append(f"`{base}` is text, not a dict: perhaps a loop over a dict gave its keys, or JSON was not parsed.")
         return Diagnosis(title, facts, "Use a number position, or make it a dict if you want to look things up by name.",
@@ -375,6 +396,7 @@ def text_in_numbers(error: BaseException, view: View) -> Diagnosis | None:
     """``df.mean()`` over text columns (pandas): name the text columns, ``numeric_only=True``."""
     message = str(error)
     if not re.search(r"Cannot perform reduction '\w+' with string dtype|[Cc]ould not convert .* to numeric|"
+                     r"dtype '(?:str|object|string)' does not support operation|agg function failed|"
                      r"unsupported operand type\(s\) for [+/]: 'str' and '(?:int|float)'", message):
         return None
     call = view.node if isinstance(view.node, ast.Call) else next(
@@ -383,8 +405,13 @@ def text_in_numbers(error: BaseException, view: View) -> Diagnosis | None:
         return None
     value = view.resolve(call.func.value)
     name = view.segment(call.func.value)
-    if value is MISSING:
-        value = view.library_self(lambda v: is_frame(v) or is_series(v))
+    if value is MISSING or is_pandas(value, "DataFrameGroupBy", "SeriesGroupBy"):
+        found = view.library_self(lambda v: is_frame(v) or is_series(v))
+        grouped = value if value is not MISSING else view.library_self(
+            lambda v: is_pandas(v, "DataFrameGroupBy", "SeriesGroupBy"))
+        if grouped is not MISSING:
+            found = getattr(grouped, "obj", found)
+        value = found
         name = name if len(name) <= 30 else "the DataFrame"
     if not (is_frame(value) or is_series(value)):
         return None

@@ -23,6 +23,9 @@ CASES = [
     ("rename-not-kept", FRAME + "\ndf.rename(columns={'Score': 'points'})", "df['points']",
      ["did not change", "df = df.rename(columns={'Score': 'points'})"]),
     ("frame-int-key", FRAME, "df[0]", ["df.iloc[0]"]),
+    ("wrong-separator", "open('semi.csv', 'w').write('Name;Score\\nAnn;3\\n')\nimport pandas as pd\n"
+     "marks = pd.read_csv('semi.csv')", "marks['Score']", ["wrong separator", "sep=';'"]),
+    ("drop-without-columns", FRAME, "df.drop('Score')", ["df.drop(columns='Score')"]),
     ("dict-key", "prices = {'apple': 1.2, 'pear': 0.8}", "prices['Apple']", ["'apple'", "prices['apple']"]),
     ("dict-no-key", "prices = {'apple': 1.2}", "prices['kiwi']", ["prices.get('kiwi')"]),
     # AttributeError
@@ -41,6 +44,9 @@ CASES = [
     ("attr-str-on-numbers", FRAME, "df['Score'].str.len()", ["int64", "df['Score'].astype(str).str.len()"]),
     ("attr-own-class-local", "class Dog:\n    def __init__(self, name):\n        nam = name\nrex = Dog('Rex')",
      "rex.name", ["self.name = name"]),
+    ("attr-series-text-method", FRAME, "df['Name'].upper()", ["df['Name'].str.upper()"]),
+    ("attr-list-sum", "marks = [1, 2]", "marks.sum()", ["sum(marks)"]),
+    ("attr-array-not-frame", FRAME + "\narr = df.to_numpy()", "arr.head()", ["pd.DataFrame(arr).head()"]),
     # NameError
     ("name-other-language", "", "done = false", ["`False`", "done = False"]),
     ("name-typo", "total_score = 10", "print(totl_score)", ["`total_score`", "print(total_score)"]),
@@ -84,6 +90,12 @@ CASES = [
      "p = Person('Ann')", ["`_init_`", "def __init__(self, ...):"]),
     ("type-module-called", "import datetime", "datetime(2024, 1, 1)", ["from datetime import datetime"]),
     ("type-sorted-mixed", "", "sorted([3, 'a', 1])", ["str and int"]),
+    ("type-dict-keys-index", "ages = {'Ann': 20}", "ages.keys()[0]", ["list(ages.keys())[0]"]),
+    ("type-iterrows-pair", FRAME, "for row in df.iterrows():\n    print(row['Name'])", ["for i, row in df.iterrows():"]),
+    ("type-text-column-maths", "import pandas as pd\nshop = pd.DataFrame({'price': ['1', '2']})", "shop['price'] / 2",
+     ["pd.to_numeric(shop['price'], errors='coerce') / 2"]),
+    ("type-groupby-text", "import pandas as pd\ng = pd.DataFrame({'n': ['x', 'y'], 's': [1, 1]})",
+     "g.groupby('s').mean()", ["'n'", "g.groupby('s').mean(numeric_only=True)"]),
     ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
      ["'city'", "df.mean(numeric_only=True)"]),
     # ValueError
