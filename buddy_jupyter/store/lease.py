@@ -7,7 +7,9 @@ for ``idle_release`` seconds, or right after an operation once it has been held
 for ``max_hold`` seconds (so a long streamed answer still lets a reader of
 another kernel in between flushes). Opening retries with backoff while another
 process holds the lock, and after ``lock_timeout`` raises ``StoreLocked``
-naming that process.
+naming that process. Waiters take turns through the store's waiting room
+(``queue.py``): only the first in line tries to open, and a holder that sees
+someone queued lets go after its operation (an idle one within ``QUEUE_CHECK``).
 
 Within the process one re-entrant lock serialises every use of the connection
 (DuckDB refuses concurrent calls on one connection object); the engine's thread,
