@@ -12,6 +12,7 @@ Importing this module imports only the standard library's ``warnings``.
 from __future__ import annotations
 
 import sys
+import threading
 import warnings
 import weakref
 from dataclasses import dataclass
@@ -46,8 +47,9 @@ _original: Any = None
 
 
 def _showwarning(message, category, filename, lineno, file=None, line=None):
-    try:
-        if _original is not None and _shells and not _in_buddy_cell():
+    try:  # cells run on the main thread; a background thread's warning is not the learner's
+        if _original is not None and _shells and threading.current_thread() is threading.main_thread() \
+                and not _in_buddy_cell():
             last = getattr(sys, "last_value", None)
             text = str(message)[:4000]
             _records.append(WarningRecord(category if isinstance(category, type) else Warning, text,
