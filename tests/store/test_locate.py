@@ -130,3 +130,32 @@ def test_unwritable_folder_names_the_setting_to_change(unwritable):
 def test_prepare_folder_on_an_unwritable_folder(unwritable):
     with pytest.raises(StoreUnwritable, match="Buddy.data_dir"):
         locate.prepare_folder(unwritable)
+
+
+@pytest.mark.parametrize("name", ["../../x.ipynb", "../x.ipynb", "a/../../x.ipynb"])
+def test_a_notebook_name_pointing_outside_its_folder_is_refused(course, name):
+    from buddy_jupyter.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="outside its folder"):
+        locate.notebook_path({}, env={"JPY_SESSION_NAME": name}, cwd=course)
+    assert not (course.parent / ".buddy").exists() and not (course.parent.parent / ".buddy").exists()
+
+
+def test_a_store_path_that_is_a_symlink_or_fifo_is_refused_and_left_alone(course):
+    import os
+
+    from buddy_jupyter.errors import StoreError
+
+    notes = course / "notes.md"
+    notes.write_text("mine")
+    folder = course / ".buddy"
+    folder.mkdir()
+    (folder / "lesson.duckdb").symlink_to(notes)
+    with pytest.raises(StoreError, match="symlink"):
+        Store(folder / "lesson.duckdb", notebook=str(course / "lesson.ipynb")).list_sessions()
+    assert notes.read_text() == "mine" and sorted(p.name for p in folder.iterdir()) == ["lesson.duckdb"]
+    (folder / "lesson.duckdb").unlink()
+    os.mkfifo(folder / "lesson.duckdb")
+    with pytest.raises(StoreError, match="not a regular file"):  # refused before any open: no hang
+        Store(folder / "lesson.duckdb", notebook=str(course / "lesson.ipynb")).list_sessions()
+    assert (folder / "lesson.duckdb").is_fifo()
