@@ -189,6 +189,23 @@ def missing_import(error: BaseException, view: View) -> Diagnosis | None:
     return Diagnosis(_title(error, name), facts, fix, code)
 
 
+def module_prefix(error: BaseException, view: View) -> Diagnosis | None:
+    """``DataFrame(...)`` with pandas imported as ``pd``: the name lives inside a module you have."""
+    name = _name(error)
+    if not name:
+        return None
+    for alias, value in view.user_names().items():
+        if type(value).__name__ != "module":
+            continue
+        members = getattr(value, "__dict__", {})
+        if name in members and not name.startswith("_"):
+            return Diagnosis(_title(error, name), [f"`{name}` lives inside the module `{alias}` "
+                                                   f"(`{getattr(value, '__name__', alias)}`), which you imported: "
+                                                   f"its names are reached as `{alias}.{name}`."],
+                             f"Write `{alias}.{name}`.", _replace_name(view, name, f"{alias}.{name}"))
+    return None
+
+
 def defined_later_in_cell(error: BaseException, view: View) -> Diagnosis | None:
     """The name is defined further down in the same cell."""
     name = _name(error)
@@ -257,5 +274,6 @@ def unknown_name(error: BaseException, view: View) -> Diagnosis | None:
 # Thonny's order, with two changes: an exact column or key name (strong evidence) comes before
 # spelling, and a word that merely looks like text comes after every check that finds a real
 # definition (a learner's `print(result)` is more often a local variable than a missing quote).
-RULES = {NameError: [file_name_without_quotes, key_without_quotes, spelling, missing_import, defined_later_in_cell,
+RULES = {NameError: [file_name_without_quotes, key_without_quotes, spelling, missing_import, module_prefix,
+                     defined_later_in_cell,
                      not_run_since_restart, local_to_function, missing_quotes, unknown_name]}

@@ -514,5 +514,27 @@ def multiply_sequence(error: BaseException, view: View) -> Diagnosis | None:
     return None
 
 
-RULES = {TypeError: [text_in_numbers, mixed_operands, takes_no_arguments, arguments, not_callable, not_subscriptable, not_iterable,
+_CONVERT = {"real number": "float", "int": "int", "integer": "int", "str": "str", "float": "float"}
+
+
+def argument_type(error: BaseException, view: View) -> Diagnosis | None:
+    """``math.sqrt('4')``: 'must be real number, not str' -> convert the argument."""
+    match = re.search(r"must be (real number|int|integer|str|float),? not (\w+)", str(error))
+    if not match:
+        return None
+    wanted, got = match.groups()
+    call = view.node if isinstance(view.node, ast.Call) else next(
+        (n for n in view.nodes_on_line() if isinstance(n, ast.Call) and len(n.args) == 1), None)
+    facts = [f"The function wants a {wanted} and got a {got}."]
+    if call is None or len(call.args) != 1:
+        return Diagnosis(_title(error), facts, f"Convert the value with `{_CONVERT[wanted]}()` first.", "")
+    arg = call.args[0]
+    value = view.resolve(arg)
+    if value is not MISSING:
+        facts.insert(0, f"`{view.segment(arg)}` is {describe(value)}.")
+    return Diagnosis(_title(error), facts, f"Convert it with `{_CONVERT[wanted]}()`.",
+                     view.replaced(arg, f"{_CONVERT[wanted]}({view.segment(arg)})"))
+
+
+RULES = {TypeError: [text_in_numbers, argument_type, mixed_operands, takes_no_arguments, arguments, not_callable, not_subscriptable, not_iterable,
                      float_as_integer, wrong_index_type, no_len, item_assignment, multiply_sequence]}

@@ -246,6 +246,35 @@ def pandas_values(error: BaseException, view: View) -> Diagnosis | None:
     return None
 
 
+def unparsable_number(error: BaseException, view: View) -> Diagnosis | None:
+    """``pd.to_numeric(col)`` with a value that is not a number: ``errors='coerce'``."""
+    match = re.search(r"""Unable to parse string ["'](.*?)["'] at position (\d+)""", str(error))
+    if not match:
+        return None
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call)
+                 and view.segment(n.func).endswith("to_numeric")), None)
+    code = ""
+    if call is not None and not any(k.arg == "errors" for k in call.keywords):
+        parts = [view.segment(a) for a in call.args] + [view.segment(k) for k in call.keywords]
+        code = view.replaced(call, f"{view.segment(call.func)}({', '.join(parts + [repr('coerce')])})".replace(
+            f", {repr('coerce')})", ", errors='coerce')"))
+    return Diagnosis(_title(error), [f"The value {short(match.group(1))} at position {match.group(2)} is not a number."],
+                     "Turn what cannot be read into NaN with `errors='coerce'` (then look at those rows), or clean "
+                     "the text first.", code)
+
+
+def substring_missing(error: BaseException, view: View) -> Diagnosis | None:
+    """``text.index('z')``: the text does not contain it; ``find`` gives -1 instead of an error."""
+    if str(error) != "substring not found":
+        return None
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                 and n.func.attr in ("index", "rindex")), None)
+    code = view.replaced(call.func, f"{view.segment(call.func.value)}.{'find' if call.func.attr == 'index' else 'rfind'}") \
+        if call is not None else ""
+    return Diagnosis(_title(error), ["The text does not contain what `index` looked for."],
+                     "Use `find` (it gives -1 when the text is not there), or test with `in` first.", code)
+
+
 def list_remove(error: BaseException, view: View) -> Diagnosis | None:
     """``lst.remove(x)`` / ``lst.index(x)`` with x not in the list."""
     match = re.match(r"list\.remove\(x\): x not in list|(.+) is not in list", message := str(error))
@@ -360,4 +389,4 @@ def format_code(error: BaseException, view: View) -> Diagnosis | None:
                      view.line.replace(":d}", ":.0f}", 1) if (code, kind) == ("d", "float") and ":d}" in view.line else "")
 
 
-RULES = {ValueError: [file_encoding, bad_lines, format_code, json_text, date_format, ambiguous_truth, merge_dtypes, not_a_number, shapes, unpacking, pandas_values, list_remove]}
+RULES = {ValueError: [unparsable_number, substring_missing, file_encoding, bad_lines, format_code, json_text, date_format, ambiguous_truth, merge_dtypes, not_a_number, shapes, unpacking, pandas_values, list_remove]}

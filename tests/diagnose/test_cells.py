@@ -52,6 +52,7 @@ CASES = [
     ("name-typo", "total_score = 10", "print(totl_score)", ["`total_score`", "print(total_score)"]),
     ("name-column-unquoted", FRAME, "df[Score]", ["df['Score']"]),
     ("name-text-unquoted", "answer = 'yes'", "if answer == no:\n    print('ok')", ["'no'"]),
+    ("name-module-prefix", "import pandas as pd", "frame = DataFrame({'a': [1]})", ["pd.DataFrame({'a': [1]})"]),
     ("name-import", "", "arr = np.array([1, 2])", ["import numpy as np"]),
     ("name-local", "def compute():\n    result = 42\n    return None\ncompute()", "print(result)",
      ["local variable", "compute", "return result"]),
@@ -96,6 +97,7 @@ CASES = [
      ["pd.to_numeric(shop['price'], errors='coerce') / 2"]),
     ("type-groupby-text", "import pandas as pd\ng = pd.DataFrame({'n': ['x', 'y'], 's': [1, 1]})",
      "g.groupby('s').mean()", ["'n'", "g.groupby('s').mean(numeric_only=True)"]),
+    ("type-argument-text", "import math\nside = '4'", "math.sqrt(side)", ["math.sqrt(float(side))"]),
     ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
      ["'city'", "df.mean(numeric_only=True)"]),
     # ValueError
@@ -117,6 +119,9 @@ CASES = [
     ("value-encoding", "open('names.csv', 'wb').write('name\\nJos\\xe9\\n'.encode('latin-1'))\nimport pandas as pd",
      "pd.read_csv('names.csv')", ["pd.read_csv('names.csv', encoding='latin-1')"]),
     ("value-format-code", "price = 2.5", "print(f'{price:d}')", ["print(f'{price:.0f}')"]),
+    ("value-to-numeric", "import pandas as pd\nraw = pd.Series(['1', 'x'])", "pd.to_numeric(raw)",
+     ["'x'", "pd.to_numeric(raw, errors='coerce')"]),
+    ("value-substring", "word = 'abc'", "word.index('z')", ["word.find('z')"]),
     ("value-length", FRAME, "df['rank'] = [1, 2]", ["2 items", "3 rows"]),
     # IndexError, ZeroDivisionError, UnboundLocalError, RecursionError
     ("index-list", "scores = [90, 75, 60]", "scores[3]", ["0 to 2", "scores[-1]"]),
