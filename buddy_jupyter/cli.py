@@ -335,7 +335,8 @@ def _parquet(args: argparse.Namespace) -> None:
     from .analytics import export_parquet
 
     where = Where(args.path, args.lock_timeout)
-    path = export_parquet(where.root, args.target, data_dir=where.config.data_dir, lock_wait=args.lock_timeout)
+    path = export_parquet(where.root, args.target, data_dir=where.config.data_dir, lock_wait=args.lock_timeout,
+                          force=args.force)
     print(f"wrote a Parquet dataset (partitioned by notebook) to {path}")
 
 
@@ -458,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parquet", help="every notebook's history as a Parquet dataset")
     p.add_argument("target", help="folder to write")
     p.add_argument("-p", "--path", help="a folder (default: the working directory)")
+    p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
 
     p = sub.add_parser("compact", help="rewrite a store into a new file (portable format, free space dropped)")
     p.add_argument("path", help="a notebook (.ipynb) or a store (.duckdb)")

@@ -98,6 +98,12 @@ def test_parquet_output_and_export(capsys, course, tmp_path):
     assert duckdb.sql(f"SELECT count(*) FROM '{target}'").fetchall()[0][0] == 2
     code, _, err = run(capsys, "sessions", str(course), "--format", "parquet", "-o", str(target))
     assert code == 2 and "exists" in err
+    dataset = tmp_path / "dataset"
+    code, out, _ = run(capsys, "parquet", str(dataset), "--path", str(course))
+    assert code == 0 and (dataset / "messages").is_dir()
+    code, _, err = run(capsys, "parquet", str(dataset), "--path", str(course))
+    assert code == 1 and "--force" in err
+    assert run(capsys, "parquet", str(dataset), "--path", str(course), "--force")[0] == 0
     notes = tmp_path / "out" / "notes.md"
     code, out, _ = run(capsys, "export", str(course / "week2" / "week2.ipynb"), "--to", str(notes))
     assert code == 0 and out.count("\n") == 1 and notes.read_text().startswith("# Merging frames")
