@@ -36,3 +36,24 @@ def test_folder_search_attaches_no_store_once_indexed(kb, folder, open_sidebar_f
         other.close()
         search_index.close()
 
+
+
+def test_the_search_box_searches_as_one_types(kb, open_sidebar_for, monkeypatch):
+    from buddy_jupyter.sidebar import sources
+
+    converse(kb.store, "Comprehensions", "What is a list comprehension?", "A loop inside brackets.")
+    sidebar = open_sidebar_for(kb)
+    box = sidebar.history.search
+    assert box.continuous_update  # every keystroke reaches the kernel, not only Enter
+    searches = []
+    original = sources.Sources.search
+    monkeypatch.setattr(sources.Sources, "search", lambda self, *a, **k: (searches.append(a[1]),
+                                                                          original(self, *a, **k))[1])
+    for typed in ["l", "li", "lis"]:
+        box.value = typed
+        assert sidebar.history.visible_rows == []  # whole words match: no word yet
+    for typed in ["list", "list ", "list c"]:
+        box.value = typed
+        assert [r.title for r in sidebar.history.visible_rows] == ["Comprehensions"]
+    assert searches == ["l", "li", "lis", "list", "list c"]  # the trailing space searched nothing new
+    assert sidebar.errors.errors == []
