@@ -41,6 +41,9 @@ RETRY_CAP = 0.05
 """Longest pause between two attempts to open a file another process holds."""
 QUEUE_POLL = 0.01
 """How often a process waiting behind others in the store's queue looks whether its turn came."""
+MIN_TURN = 0.25
+"""A busy holder keeps the file this long even when someone queued (each open costs 50-85 ms: letting
+go after every write of a streamed answer spent more time opening than writing)."""
 QUEUE_CHECK = 0.05
 """While a process holds the file idle, how often it looks whether another one queued for it."""
 COURTESY = 0.1
@@ -146,7 +149,7 @@ class Lease:
                         self._close()
                         if now - self._opened_at >= self.max_hold:
                             self._reopen_after = time.monotonic() + COURTESY
-                    elif self._room.others_waiting():
+                    elif now - self._opened_at >= MIN_TURN and self._room.others_waiting():
                         self._close()  # someone queued for the file: their turn (we queue to come back)
                     else:
                         self._arm_timer()
