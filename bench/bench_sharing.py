@@ -68,8 +68,14 @@ def writer(path: str, name: str, questions: int, pause: float, tokens: int, pace
     store = Store(path, notebook=str(Path(path).parent.parent / "lesson.ipynb"), idle_release=3.0, max_hold=5.0,
                   lock_timeout=30.0)
     waits = _timed_connects(store)
-    session = store.create_session(f"kernel {name}")
     failed = 0
+    session = None
+    while session is None:
+        try:
+            session = store.create_session(f"kernel {name}")
+        except Exception as error:
+            failed += 1
+            print("FAILED", name, "session", type(error).__name__, str(error)[:200], file=sys.stderr, flush=True)
     started = time.monotonic()
     for k in range(questions):
         try:
