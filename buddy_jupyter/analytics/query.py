@@ -105,11 +105,13 @@ def _statements(query: str) -> list:
     from ..errors import InvalidInput
 
     try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("the SQL contains an unpaired surrogate character; it cannot be run") from None
+    try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as error:
         raise InvalidInput(f"SQL error: {_one_line(error)}") from None
-    except UnicodeError:
-        raise InvalidInput("the SQL contains an unpaired surrogate character") from None
     if not statements:
         raise InvalidInput("give a SQL query, e.g. SELECT role, count(*) FROM messages GROUP BY role")
     return statements
