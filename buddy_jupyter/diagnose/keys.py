@@ -79,9 +79,9 @@ def _labels_fact(name: str, what: str, labels: list[Any], key: Any) -> tuple[lis
         if len(close) > 1:
             facts.append("Other near ones: " + quoted_list(close[1:]) + ".")
     if len(labels) <= SHOW_ALL:
-        facts.append(f"The {what}s of `{name}` are: {quoted_list(labels)}." if labels else f"`{name}` is empty.")
+        facts.append(f"The {what}s of {_ref(name)} are: {quoted_list(labels)}." if labels else f"{_ref(name)} is empty.")
     else:
-        facts.append(f"`{name}` has {len(labels):,} {what}s.")
+        facts.append(f"{_ref(name)} has {len(labels):,} {what}s.")
     return facts, best
 
 
@@ -106,14 +106,40 @@ def frame_column(error: BaseException, view: View) -> Diagnosis | None:
         library = safe_getattr(library, "obj")
     if library is not MISSING and is_frame(library) and not any(v is library for _, v in frames):
         frames.append(("the DataFrame", library))
+    for frame_info in view.library_frames[:15]:  # frames made on the line itself: merge(..., right=pd.DataFrame(...))
+        try:
+            local_items = list(frame_info.frame.f_locals.items())[:60]
+        except Exception:
+            continue
+        for local, value in local_items:
+            if is_frame(value) and not any(v is value for _, v in frames):
+                frames.append((f"the {local} DataFrame" if local in ("left", "right") else "a DataFrame on this line",
+                               value))
     for name, frame in frames:
         columns = columns_of(frame)
         absent = [k for k in keys if not _contains(columns, k)]
         if absent:
             key_node = next((n for n in view.nodes_on_line() if isinstance(n, ast.Constant)
                              and _same_key(n.value, absent[0])), None)
-            return _column_diagnosis(error, view, frame, name, absent[0], key_node)
+            found = _column_diagnosis(error, view, frame, name, absent[0], key_node)
+            others = [n for n, f in frames if f is not frame and _contains(columns_of(f), absent[0])]
+            on = next((k for n in view.nodes_on_line() if isinstance(n, ast.Call) for k in n.keywords
+                       if k.arg == "on" and isinstance(k.value, ast.Constant)), None)
+            best = close_matches(absent[0], columns)
+            if others and on is not None and best:  # a merge whose key is spelt differently on each side
+                side = "left" if "left" in name else "right"
+                other = "right" if side == "left" else "left"
+                found.facts.append(f"{_ref(others[0])} has {short(absent[0])}: the key is spelt differently on "
+                                   "each side.")
+                found.fix = "Name the key of each side with `left_on` and `right_on`."
+                found.code = view.replaced(on, f"{other}_on={absent[0]!r}, {side}_on={best[0]!r}")
+            return found
     return None
+
+
+def _ref(name: str) -> str:
+    """`df` for an expression, plain words for a description ('the right DataFrame')."""
+    return name if name.startswith(("the ", "a ")) else f"`{name}`"
 
 
 _contains = safe_contains
@@ -131,7 +157,7 @@ def _frames_on_line(view: View):
 
 def _column_diagnosis(error, view: View, frame: Any, name: str, key: Any, key_node) -> Diagnosis:
     columns = columns_of(frame)
-    facts = [f"`{name}` has no column {short(key)}."]
+    facts = [f"{_ref(name)} has no column {short(key)}."]
     if len(columns) == 1 and isinstance(columns[0], str) and isinstance(key, str):
         for separator, shown in ((",", "','"), (";", "';'"), ("\t", "'\\t'"), ("|", "'|'")):
             if separator in columns[0] and key in columns[0].split(separator):

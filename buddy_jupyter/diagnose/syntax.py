@@ -56,8 +56,9 @@ def _parses_with(error: SyntaxError, fixed_line: str) -> bool:
         return False
 
 
-def _diagnosis(error: SyntaxError, cause: str, fix: str, fixed: str = "") -> Diagnosis:
-    code = fixed if fixed and _parses_with(error, fixed) else ""
+def _diagnosis(error: SyntaxError, cause: str, fix: str, fixed: "str | list[str]" = "") -> Diagnosis:
+    candidates = fixed if isinstance(fixed, list) else [fixed]
+    code = next((c for c in candidates if c and _parses_with(error, c)), "")
     return Diagnosis(_title(error), [_position_fact(error), cause], fix, code)
 
 
@@ -178,8 +179,11 @@ def _fix_string(error, text):
     if error.msg.startswith("unterminated string literal"):
         start = (error.offset or 1) - 1
         quote = text[start] if 0 <= start < len(text) and text[start] in "'\"" else "'"
+        body = text.rstrip()
+        closers = re.search(r"[)\]}:,]*$", body).group(0)
+        candidates = [body + quote, body[: len(body) - len(closers)] + quote + closers] if text.count(quote) % 2 else []
         return (f"A text that starts with {quote} must end with the same {quote} on the same line.",
-                f"Close the text with {quote}.", text.rstrip() + quote if text.count(quote) % 2 else "")
+                f"Close the text with {quote}.", candidates)
 
 
 def _fix_indent(error, text):
@@ -219,11 +223,30 @@ _FIXERS: list[Callable] = [_fix_foreign, _fix_comma, _fix_colon, _fix_print, _fi
                            _fix_indent, _fix_number_name, _fix_keyword_name]
 
 
+def _fix_at_caret(error, text):
+    """A plain 'invalid syntax': try the usual missing piece at the caret (a colon, a comma, an operator)."""
+    if not error.msg.startswith("invalid syntax") or not error.offset:
+        return None
+    at = error.offset - 1
+    before, after = text[:at].rstrip(), text[at:]
+    block = re.match(r"\s*(if|elif|else|for|while|def|class|with|try|except|finally)\b", text)
+    tries = []
+    if block:
+        tries.append(("The line starts a block (`" + block.group(1) + "`), which needs a colon before its body.",
+                      "Add the colon.", before + ": " + after.lstrip()))
+    tries.append(("Two values stand side by side where Python expects a comma or an operator.",
+                  "Put a comma (or the missing operator) between them.", before + ", " + after.lstrip()))
+    for cause, fix, fixed in tries:
+        if _parses_with(error, fixed):
+            return cause, fix, fixed
+    return None
+
+
 def syntax(error: BaseException, view: View) -> Diagnosis | None:
     if not isinstance(error, SyntaxError):
         return None
     _, text = _where(error)
-    for fixer in _FIXERS:
+    for fixer in _FIXERS + [_fix_at_caret]:
         found = fixer(error, text)
         if found:
             cause, fix, fixed = found

@@ -26,6 +26,11 @@ CASES = [
     ("wrong-separator", "open('semi.csv', 'w').write('Name;Score\\nAnn;3\\n')\nimport pandas as pd\n"
      "marks = pd.read_csv('semi.csv')", "marks['Score']", ["wrong separator", "sep=';'"]),
     ("drop-without-columns", FRAME, "df.drop('Score')", ["df.drop(columns='Score')"]),
+    ("merge-key-spelt-differently", "import pandas as pd\nsales = pd.DataFrame({'Region': ['N'], 'v': [1]})\n"
+     "mgr = pd.DataFrame({'region': ['N'], 'm': ['A']})", "pd.merge(sales, mgr, on='Region')",
+     ["left_on='Region', right_on='region'"]),
+    ("merge-inline-frame", "import pandas as pd\nsales = pd.DataFrame({'Region': ['N'], 'v': [1]})",
+     "sales.merge(pd.DataFrame({'region': ['N']}), on='Region')", ["right DataFrame", "right_on='region'"]),
     ("dict-key", "prices = {'apple': 1.2, 'pear': 0.8}", "prices['Apple']", ["'apple'", "prices['apple']"]),
     ("dict-no-key", "prices = {'apple': 1.2}", "prices['kiwi']", ["prices.get('kiwi')"]),
     # AttributeError
@@ -139,6 +144,8 @@ CASES = [
     ("syntax-comma", "", "values = [1 2 3]", ["values = [1, 2, 3]"]),
     ("syntax-else-if", "x = 0", "if x > 3:\n    pass\nelse if x < 1:\n    pass", ["elif x < 1:"]),
     ("syntax-triple-equals", "x = 0", "if x === 3:\n    pass", ["if x == 3:"]),
+    ("syntax-colon-inline", "", "while False print(1)", ["while False: print(1)"]),
+    ("syntax-unclosed-string", "", 'print("hi)', ['print("hi")']),
     ("syntax-unexpected-indent", "", "x = 1\n    y = 2", ["Remove the spaces", "y = 2"]),
 ]
 
