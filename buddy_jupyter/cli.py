@@ -210,6 +210,8 @@ def _sessions(args: argparse.Namespace) -> None:
     if where.folder is not None:
         columns, rows = session_rows(root=where.folder, limit=args.limit, archived=archived,
                                      data_dir=where.config.data_dir)
+        if (args.format or "text") == "text":  # for reading: notebooks relative to the folder
+            rows = [(_shown(row[0], where.folder), *row[1:]) for row in rows]
     else:
         store = where.store()
         columns, rows = session_rows(store, limit=args.limit, archived=archived)
