@@ -24,6 +24,10 @@ def index_out_of_range(error: BaseException, view: View) -> Diagnosis | None:
         return None
     if message.startswith("pop from empty"):
         return Diagnosis(title, ["The list is already empty."], "Check `if lst:` before popping.", "")
+    if "empty sequence" in message:
+        return Diagnosis(title, ["The sequence given is empty: there is nothing to choose from."],
+                         "Check that it has items first (`if items:`); a filter that matched nothing is the usual cause.",
+                         "")
     node = view.node if isinstance(view.node, ast.Subscript) else next(
         (n for n in view.nodes_on_line() if isinstance(n, ast.Subscript)), None)
     if node is None:
@@ -35,6 +39,11 @@ def index_out_of_range(error: BaseException, view: View) -> Diagnosis | None:
     name = view.segment(base_node)
     index_node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
     index = view.resolve(index_node)
+    if value is MISSING and is_iloc:  # df.head(-1).iloc[10]: the frame pandas was indexing
+        value = view.library_self(lambda v: is_frame(v) or is_series(v))
+        if value is MISSING:
+            owner = view.library_self(lambda v: type(v).__name__ == "_iLocIndexer")
+            value = getattr(owner, "obj", MISSING) if owner is not MISSING else MISSING
     if value is MISSING:
         return None
     if is_frame(value) or is_series(value) or (shape_of(value) is not None):
@@ -162,8 +171,8 @@ def math_domain(error: BaseException, view: View) -> Diagnosis | None:
 
 
 RULES = {
-    ValueError: [math_domain],
     IndexError: [index_out_of_range],
+    ValueError: [math_domain],
     ZeroDivisionError: [division_by_zero],
     UnboundLocalError: [unbound_local],
     RecursionError: [recursion],

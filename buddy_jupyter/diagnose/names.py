@@ -189,6 +189,29 @@ def missing_import(error: BaseException, view: View) -> Diagnosis | None:
     return Diagnosis(_title(error, name), facts, fix, code)
 
 
+def query_column(error: BaseException, view: View) -> Diagnosis | None:
+    """``df.query('score > 70')``: a name in a query string is a column name; the closest column."""
+    name = _name(error)
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                 and n.func.attr in ("query", "eval") and n.args and isinstance(n.args[0], ast.Constant)
+                 and isinstance(n.args[0].value, str) and name in n.args[0].value), None)
+    if not name or call is None:
+        return None
+    frame = view.resolve(call.func.value)
+    if not is_frame(frame):
+        return None
+    near = close_matches(name, [c for c in columns_of(frame) if isinstance(c, str)])
+    owner = view.segment(call.func.value)
+    if not near:
+        return Diagnosis(_title(error, name), [f"`{owner}` has no column `{name}`, so the query reads it as a variable."],
+                         "Use a column name, or `@name` for a variable of the notebook.", "")
+    fixed = re.sub(rf"\b{re.escape(name)}\b", near[0] if near[0].isidentifier() else f"`{near[0]}`",
+                   call.args[0].value, 1)
+    return Diagnosis(_title(error, name), [f"In a query, names are columns of `{owner}`; it has no `{name}` but has "
+                                           f"{near[0]!r} (it differs {how_it_differs(name, near[0])})."],
+                     f"Use the column's exact name.", view.replaced(call.args[0], repr(fixed)))
+
+
 def module_prefix(error: BaseException, view: View) -> Diagnosis | None:
     """``DataFrame(...)`` with pandas imported as ``pd``: the name lives inside a module you have."""
     name = _name(error)
@@ -274,6 +297,6 @@ def unknown_name(error: BaseException, view: View) -> Diagnosis | None:
 # Thonny's order, with two changes: an exact column or key name (strong evidence) comes before
 # spelling, and a word that merely looks like text comes after every check that finds a real
 # definition (a learner's `print(result)` is more often a local variable than a missing quote).
-RULES = {NameError: [file_name_without_quotes, key_without_quotes, spelling, missing_import, module_prefix,
+RULES = {NameError: [file_name_without_quotes, query_column, key_without_quotes, spelling, missing_import, module_prefix,
                      defined_later_in_cell,
                      not_run_since_restart, local_to_function, missing_quotes, unknown_name]}

@@ -321,7 +321,9 @@ def not_subscriptable(error: BaseException, view: View) -> Diagnosis | None:
         return none_facts(title, view, base, f"`{base}` is None, so it cannot be indexed with `[...]`.")
     if kind in ("dict_keys", "dict_values", "dict_items", "set", "generator", "map", "filter", "zip", "range_iterator",
                 "enumerate", "odict_keys"):
-        return Diagnosis(title, [f"`{base}` is a {kind} view or iterator: it can be looped over, not indexed."],
+        what = "a set: it has no order, so no positions" if kind == "set" else f"a {kind} view or iterator: it can " \
+            "be looped over, not indexed"
+        return Diagnosis(title, [f"`{base}` is {what}."],
                          "Make a list of it first.", view.replaced(node, f"list({base})[{view.segment(node.slice)}]"))
     if kind in ("method", "function", "builtin_function_or_method", "type"):
         return Diagnosis(title, [f"`{base}` is a function or method: it is called with `( )`, not indexed with `[ ]`."],
@@ -345,6 +347,10 @@ def not_iterable(error: BaseException, view: View) -> Diagnosis | None:
         return Diagnosis(title, [f"`{view.segment(target)}` is a number; a `for` loop needs a sequence of values."],
                          "Loop over `range(...)` to count from 0 to that number.",
                          view.replaced(target, f"range({view.segment(target)})"))
+    if kind in ("method", "builtin_function_or_method", "function") and loop is not None:
+        target = loop.iter
+        return Diagnosis(title, [f"`{view.segment(target)}` is a method, not its result: it has not been called."],
+                         "Call it with `()`.", view.replaced(target, f"{view.segment(target)}()"))
     if kind == "NoneType":
         source = view.segment(loop.iter) if loop is not None else ""
         return none_facts(title, view, source, f"`{source or 'the value'}` is None, so there is nothing to loop over "
@@ -536,5 +542,35 @@ def argument_type(error: BaseException, view: View) -> Diagnosis | None:
                      view.replaced(arg, f"{_CONVERT[wanted]}({view.segment(arg)})"))
 
 
-RULES = {TypeError: [text_in_numbers, argument_type, mixed_operands, takes_no_arguments, arguments, not_callable, not_subscriptable, not_iterable,
+def one_argument_method(error: BaseException, view: View) -> Diagnosis | None:
+    """``lst.append(1, 2)``: one item at a time, or ``extend`` with a list."""
+    match = re.match(r"(\w+)\.(\w+)\(\) takes exactly one argument \((\d+) given\)", str(error))
+    if not match:
+        return None
+    kind, method, given = match.groups()
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                 and n.func.attr == method), None)
+    facts = [f"`{kind}.{method}` takes exactly one argument; the call gives {given}."]
+    if call is not None and kind == "list" and method == "append":
+        items = ", ".join(view.segment(a) for a in call.args)
+        return Diagnosis(_title(error), facts, "To add several items at once, use `extend` with a list.",
+                         view.replaced(call, f"{view.segment(call.func.value)}.extend([{items}])"))
+    return Diagnosis(_title(error), facts, "Pass one value (a list or tuple if you mean several).", "")
+
+
+def shape_as_dtype(error: BaseException, view: View) -> Diagnosis | None:
+    """``np.zeros(3, 3)``: the shape is one tuple, the second argument is the dtype."""
+    if not re.match(r"Cannot interpret '.*' as a data type|data type .* not understood", str(error)):
+        return None
+    call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and len(n.args) >= 2
+                 and view.segment(n.func).split(".")[-1] in ("zeros", "ones", "empty", "full", "reshape", "random",
+                                                             "rand", "ndarray")), None)
+    if call is None:
+        return None
+    dims = ", ".join(view.segment(a) for a in call.args)
+    return Diagnosis(_title(error), ["The shape goes in as one tuple; a second argument is read as the data type."],
+                     "Put the sizes in parentheses.", view.replaced(call, f"{view.segment(call.func)}(({dims}))"))
+
+
+RULES = {TypeError: [text_in_numbers, argument_type, one_argument_method, shape_as_dtype, mixed_operands, takes_no_arguments, arguments, not_callable, not_subscriptable, not_iterable,
                      float_as_integer, wrong_index_type, no_len, item_assignment, multiply_sequence]}

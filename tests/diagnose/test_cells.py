@@ -58,6 +58,7 @@ CASES = [
     ("name-column-unquoted", FRAME, "df[Score]", ["df['Score']"]),
     ("name-text-unquoted", "answer = 'yes'", "if answer == no:\n    print('ok')", ["'no'"]),
     ("name-module-prefix", "import pandas as pd", "frame = DataFrame({'a': [1]})", ["pd.DataFrame({'a': [1]})"]),
+    ("name-query-column", FRAME, "df.query('score > 70')", ["df.query('Score > 70')"]),
     ("name-import", "", "arr = np.array([1, 2])", ["import numpy as np"]),
     ("name-local", "def compute():\n    result = 42\n    return None\ncompute()", "print(result)",
      ["local variable", "compute", "return result"]),
@@ -103,6 +104,10 @@ CASES = [
     ("type-groupby-text", "import pandas as pd\ng = pd.DataFrame({'n': ['x', 'y'], 's': [1, 1]})",
      "g.groupby('s').mean()", ["'n'", "g.groupby('s').mean(numeric_only=True)"]),
     ("type-argument-text", "import math\nside = '4'", "math.sqrt(side)", ["math.sqrt(float(side))"]),
+    ("type-append-two", "marks = [1]", "marks.append(2, 3)", ["marks.extend([2, 3])"]),
+    ("type-method-not-called", "ages = {'Ann': 20}", "for k, v in ages.items:\n    pass", ["for k, v in ages.items():"]),
+    ("type-numpy-shape", "import numpy as np", "grid = np.zeros(3, 3)", ["grid = np.zeros((3, 3))"]),
+    ("attr-float-round", "price = 3.14159", "price.round(2)", ["round(price, 2)"]),
     ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
      ["'city'", "df.mean(numeric_only=True)"]),
     # ValueError
@@ -131,6 +136,7 @@ CASES = [
     # IndexError, ZeroDivisionError, UnboundLocalError, RecursionError
     ("index-list", "scores = [90, 75, 60]", "scores[3]", ["0 to 2", "scores[-1]"]),
     ("index-iloc", FRAME, "df.iloc[5]", ["3 rows"]),
+    ("index-empty-choice", "import random", "random.choice([])", ["empty"]),
     ("zero-division", "count = 0\ntotal = 10", "average = total / count", ["`count` is 0"]),
     ("zero-len", "values = []", "mean = sum(values) / len(values)", ["`len(values)` is 0", "`values` is empty"]),
     ("unbound-local", "counter = 0\ndef bump():\n    counter += 1", "bump()", ["global counter", "bump"]),
