@@ -124,7 +124,10 @@ def test_throttle_coalesces_pokes():
 
 def test_closed_sidebar_stops_following(kb, open_sidebar_for):
     sidebar = open_sidebar_for(kb, min_interval=0.01)
+    subscribed = lambda: any(getattr(s, "__self__", None) is sidebar for s in kb.store.events._subscribers)  # noqa: E731
+    assert subscribed()
     sidebar.close()
+    assert not subscribed()  # closing unsubscribes: the store no longer calls the closed panel
     converse(kb.store, "After close", "q", "a")
     time.sleep(0.1)
     assert sidebar.history.visible_rows == []
