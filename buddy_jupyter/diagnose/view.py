@@ -217,22 +217,28 @@ class View:
                     return node
         return None
 
-    def nodes_on_line(self) -> Iterator[ast.AST]:
-        """Every AST node on the failing line (the failing node's own subtree first)."""
+    def nodes_on_line(self) -> list[ast.AST]:
+        """Every AST node on the failing line (the failing node's own subtree first); computed once."""
+        return self._line_nodes
+
+    @cached_property
+    def _line_nodes(self) -> list[ast.AST]:
+        found: list[ast.AST] = []
         if self.node is not None:
-            yield from ast.walk(self.node)
+            found += list(ast.walk(self.node))
         frame = self.user_frame
         if frame is None or self.tree is None:
-            return
+            return found
         for node in ast.walk(self.tree):
             start = getattr(node, "lineno", None)
             if start is None:
                 continue
             if isinstance(node, ast.stmt):
                 if start == frame.lineno:
-                    yield node
+                    found.append(node)
             elif start <= frame.lineno <= (node.end_lineno or start):
-                yield node
+                found.append(node)
+        return found
 
     def segment(self, node: ast.AST) -> str:
         try:
