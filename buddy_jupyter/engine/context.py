@@ -48,7 +48,11 @@ def last_error(shell: Any | None = None) -> str:
     if kind == "warning":
         where = f"\n\nShown for line {problem.lineno} of {problem.filename}" + (
             f": `{problem.line.strip()}`" if problem.line.strip() else "")
-        return _ANSI.sub("", f"{problem.category.__name__}: {problem.message}")[:2500] + where
+        # Readers look for `SomeWarning:` at the start: Pandas4Warning is shown as "FutureWarning (Pandas4Warning):"
+        plain = next((k.__name__ for k in problem.category.__mro__ if re.fullmatch(r"[A-Z][A-Za-z]*", k.__name__)),
+                     "Warning")
+        label = plain if plain == problem.category.__name__ else f"{plain} ({problem.category.__name__})"
+        return _ANSI.sub("", f"{label}: {problem.message}")[:2500] + where
     value = problem if kind == "error" else None  # a magic's UsageError is not the learner's error
     if value is None:
         return ""

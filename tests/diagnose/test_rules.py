@@ -270,3 +270,13 @@ def test_the_learners_own_exception_class_is_not_read():
 
     Odd.__module__ = "__main__"
     assert diagnose(Odd(), namespace={}) is None
+
+
+def test_a_warning_whose_name_has_a_digit_still_opens_the_offline_answer(shell):
+    run_quietly(shell, "import warnings\nclass Pandas4Warning(FutureWarning): pass\n"
+                       "warnings.warn('the inplace keyword is deprecated', Pandas4Warning)")
+    from buddy_jupyter.engine.context import last_error
+
+    assert last_error().startswith("FutureWarning (Pandas4Warning): the inplace keyword")
+    answer, _ = explain(shell)
+    assert answer.startswith("**Pandas4Warning: the inplace keyword is deprecated**")
