@@ -170,7 +170,25 @@ def math_domain(error: BaseException, view: View) -> Diagnosis | None:
                      "`cmath` for complex results.", "")
 
 
+def did_you_mean(error: BaseException, view: View) -> Diagnosis | None:
+    """Any library's "Did you mean 'h'?": put its suggestion in place of the nearest quoted text on the line."""
+    match = re.search(r"""[Dd]id you mean:? (?:to )?['"`]?([\w.\-]+)['"`]?\??""", str(error))
+    if not match:
+        return None
+    suggestion = match.group(1)
+    from .matching import close_matches
+
+    texts = [n for n in view.nodes_on_line() if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    near = close_matches(suggestion, [n.value for n in texts], cutoff=0.5)
+    node = next((n for n in texts if near and n.value == near[0]), None)
+    first = str(error).strip().splitlines()[0]
+    facts = [f"The library suggests `{suggestion}`" + (f" instead of {near[0]!r}." if node is not None else ".")]
+    return Diagnosis(f"{type(error).__name__}: {first[:160]}", facts, f"Use `{suggestion}`.",
+                     view.replaced(node, repr(suggestion)) if node is not None else "")
+
+
 RULES = {
+    Exception: [did_you_mean],
     IndexError: [index_out_of_range],
     ValueError: [math_domain],
     ZeroDivisionError: [division_by_zero],

@@ -125,6 +125,9 @@ def future_behaviour(view: WarningView) -> Diagnosis | None:
         if match:
             suggestion = match.group(1).strip("`'\"")
             facts.append(f"The message suggests `{suggestion}`.")
+        swap = re.search(r"""['"`]([^'"`]+)['"`] is deprecated.*?use ['"`]([^'"`]+)['"`]""", message, re.S | re.I)
+        if swap and swap.group(1) in view.line:  # 'H' is deprecated ... use 'h' instead
+            code = view.line.replace(swap.group(1), swap.group(2))
     return Diagnosis(view.title, facts, fix, code)
 
 

@@ -132,6 +132,8 @@ CASES = [
     ("value-to-numeric", "import pandas as pd\nraw = pd.Series(['1', 'x'])", "pd.to_numeric(raw)",
      ["'x'", "pd.to_numeric(raw, errors='coerce')"]),
     ("value-substring", "word = 'abc'", "word.index('z')", ["word.find('z')"]),
+    ("value-library-did-you-mean", "import pandas as pd", "idx = pd.date_range('2024-01-01', periods=3, freq='H')",
+     ["freq='h'"]),
     ("value-length", FRAME, "df['rank'] = [1, 2]", ["2 items", "3 rows"]),
     # IndexError, ZeroDivisionError, UnboundLocalError, RecursionError
     ("index-list", "scores = [90, 75, 60]", "scores[3]", ["0 to 2", "scores[-1]"]),
