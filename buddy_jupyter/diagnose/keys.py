@@ -17,6 +17,8 @@ _LIST_MESSAGES = (
     re.compile(r"^None of \[Index\((\[.*\]), dtype=.*\)\] are in the \[(?:columns|index)\]$", re.S),
     re.compile(r"^Columns? not found: (.*)$", re.S),
     re.compile(r"^None of (\[.*\]) are in the columns$", re.S),
+    re.compile(r"^Label\(s\) (\[.*\]) do not exist$", re.S),
+    re.compile(r"^.*?('[^']+') not found in columns\.?$", re.S),
 )
 
 

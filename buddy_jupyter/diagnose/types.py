@@ -572,5 +572,23 @@ def shape_as_dtype(error: BaseException, view: View) -> Diagnosis | None:
                      "Put the sizes in parentheses.", view.replaced(call, f"{view.segment(call.func)}(({dims}))"))
 
 
-RULES = {TypeError: [text_in_numbers, argument_type, one_argument_method, shape_as_dtype, mixed_operands, takes_no_arguments, arguments, not_callable, not_subscriptable, not_iterable,
+def iloc_with_label(error: BaseException, view: View) -> Diagnosis | None:
+    """``df.iloc['Name']``: ``.iloc`` takes positions; names go through ``[]`` or ``.loc``."""
+    if "Cannot index by location index with a non-integer key" not in str(error):
+        return None
+    node = next((n for n in view.nodes_on_line() if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute)
+                 and n.value.attr == "iloc"), None)
+    if node is None:
+        return None
+    frame = view.resolve(node.value.value)
+    name, key = view.segment(node.value.value), view.segment(node.slice)
+    label = view.resolve(node.slice)
+    if is_frame(frame) and isinstance(label, str) and label in [c for c in columns_of(frame) if isinstance(c, str)]:
+        return Diagnosis(_title(error), [f"`.iloc` takes positions (0, 1, 2...); {key} is a column name of `{name}`."],
+                         "Select the column by its name.", view.replaced(node, f"{name}[{key}]"))
+    return Diagnosis(_title(error), ["`.iloc` takes positions (0, 1, 2...), not labels."],
+                     "Use `.loc` for labels.", view.replaced(node, f"{name}.loc[{key}]"))
+
+
+RULES = {TypeError: [text_in_numbers, iloc_with_label, argument_type, one_argument_method, shape_as_dtype, mixed_operands, takes_no_arguments, arguments, not_callable, not_subscriptable, not_iterable,
                      float_as_integer, wrong_index_type, no_len, item_assignment, multiply_sequence]}

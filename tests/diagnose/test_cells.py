@@ -31,6 +31,8 @@ CASES = [
      ["left_on='Region', right_on='region'"]),
     ("merge-inline-frame", "import pandas as pd\nsales = pd.DataFrame({'Region': ['N'], 'v': [1]})",
      "sales.merge(pd.DataFrame({'region': ['N']}), on='Region')", ["right DataFrame", "right_on='region'"]),
+    ("agg-dict-column", FRAME, "df.groupby('Name').agg({'scor': 'sum'})", ["df.groupby('Name').agg({'Score': 'sum'})"]),
+    ("astype-dict-column", FRAME, "df.astype({'Scor': float})", ["df.astype({'Score': float})"]),
     ("dict-key", "prices = {'apple': 1.2, 'pear': 0.8}", "prices['Apple']", ["'apple'", "prices['apple']"]),
     ("dict-no-key", "prices = {'apple': 1.2}", "prices['kiwi']", ["prices.get('kiwi')"]),
     # AttributeError
@@ -108,6 +110,7 @@ CASES = [
     ("type-method-not-called", "ages = {'Ann': 20}", "for k, v in ages.items:\n    pass", ["for k, v in ages.items():"]),
     ("type-numpy-shape", "import numpy as np", "grid = np.zeros(3, 3)", ["grid = np.zeros((3, 3))"]),
     ("attr-float-round", "price = 3.14159", "price.round(2)", ["round(price, 2)"]),
+    ("type-iloc-label", FRAME, "df.iloc['Name']", ["df['Name']"]),
     ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
      ["'city'", "df.mean(numeric_only=True)"]),
     # ValueError
