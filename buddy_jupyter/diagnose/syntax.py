@@ -166,6 +166,17 @@ def _close_brackets(text: str) -> str:
     return body + "".join(reversed(stack)) + (":" if colon else "")
 
 
+def _fix_fstring(error, text):
+    if error.msg.startswith("f-string: expecting '}'"):
+        candidates = []
+        for quote in ('"', "'"):
+            index = text.rfind(quote)
+            if index > 0:
+                candidates.append(text[:index] + "}" + text[index:])
+        return ("A `{` inside an f-string opens a value that must be closed with `}`.", "Close it with `}`.",
+                candidates)
+
+
 def _fix_unmatched(error, text):
     match = re.search(r"unmatched '([)\]}])'", error.msg)
     if match and error.offset:
@@ -219,7 +230,7 @@ def _fix_keyword_name(error, text):
                     f"Use another name, e.g. `{match.group(1)}_`.", "")
 
 
-_FIXERS: list[Callable] = [_fix_foreign, _fix_comma, _fix_colon, _fix_print, _fix_assign_in_test, _fix_unclosed, _fix_unmatched, _fix_string,
+_FIXERS: list[Callable] = [_fix_foreign, _fix_comma, _fix_fstring, _fix_colon, _fix_print, _fix_assign_in_test, _fix_unclosed, _fix_unmatched, _fix_string,
                            _fix_indent, _fix_number_name, _fix_keyword_name]
 
 

@@ -225,6 +225,19 @@ def arguments(error: BaseException, view: View) -> Diagnosis | None:
             rest = ", ".join(view.segment(k) for k in call.keywords)
             return Diagnosis(title, facts, "Put the items in a list.",
                              view.replaced(call, f"{view.segment(call.func)}([{inner}]{', ' + rest if rest else ''})"))
+        function = getattr(callee, "__func__", None) if inspect.ismethod(callee) else None
+        qualified = match.group("func").split(".")
+        if function is None and len(qualified) == 2 and isinstance(view.lookup(qualified[0]), type):
+            found = vars(view.lookup(qualified[0])).get(qualified[1])
+            function = found if type(found).__name__ == "function" else None
+        if function is not None and getattr(function, "__code__", None) is not None:
+            code = function.__code__
+            names = code.co_varnames[:code.co_argcount]
+            if not names or names[0] != "self":
+                facts.append(f"A method gets its object as the first argument (`self`), and `{short_name}` does not "
+                             "declare it.")
+                return Diagnosis(title, facts, "Add `self` as the first parameter of the method.",
+                                 f"def {short_name}({', '.join(('self',) + names)}):")
         if signature and "self" in signature.parameters:
             facts.append("For a method, `self` counts as one: define it as `def method(self, ...)`.")
         elif signature is None and call is not None and callee is not MISSING and inspect.isclass(callee):

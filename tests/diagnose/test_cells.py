@@ -111,6 +111,8 @@ CASES = [
     ("type-numpy-shape", "import numpy as np", "grid = np.zeros(3, 3)", ["grid = np.zeros((3, 3))"]),
     ("attr-float-round", "price = 3.14159", "price.round(2)", ["round(price, 2)"]),
     ("type-iloc-label", FRAME, "df.iloc['Name']", ["df['Name']"]),
+    ("type-method-without-self", "class Greeter:\n    def hello():\n        return 'hi'", "Greeter().hello()",
+     ["`self`", "def hello(self):"]),
     ("type-text-mean", "import pandas as pd\ndf = pd.DataFrame({'city': ['A', 'B'], 'n': [1, 2]})", "df.mean()",
      ["'city'", "df.mean(numeric_only=True)"]),
     # ValueError
@@ -157,6 +159,7 @@ CASES = [
     ("syntax-triple-equals", "x = 0", "if x === 3:\n    pass", ["if x == 3:"]),
     ("syntax-colon-inline", "", "while False print(1)", ["while False: print(1)"]),
     ("syntax-unclosed-string", "", 'print("hi)', ['print("hi")']),
+    ("syntax-fstring-brace", "name = 'x'", 'print(f"Hello {name")', ['print(f"Hello {name}")']),
     ("syntax-unexpected-indent", "", "x = 1\n    y = 2", ["Remove the spaces", "y = 2"]),
 ]
 
