@@ -9,36 +9,12 @@ come from the providers' usual environment variables and are never stored.
 from __future__ import annotations
 
 import os
-import re
-import sys
 
 from traitlets import Bool, Float, Int, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .errors import InvalidInput
-
-
-MODEL_PREFIXES = ("offline", "openai", "openai-chat", "anthropic", "google", "ollama")
-_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
-
-
-def model_name_problem(name: object) -> str | None:
-    """Why ``name`` cannot name a model (one line), or None: ``offline`` or ``PROVIDER:MODEL``."""
-    if name == "offline":
-        return None
-    if not isinstance(name, str):
-        return f"a model name is text, not {type(name).__name__}"
-    prefix, colon, model = name.partition(":")
-    ask = sys.modules.get("buddy_jupyter.engine.ask")  # runners registered at run time (tests, plugins)
-    known = set(MODEL_PREFIXES) | set(getattr(ask, "_FACTORIES", {}))
-    if prefix not in known or prefix == "offline":
-        return (f"unknown model {name!r}; use offline or PROVIDER:MODEL with provider one of "
-                + ", ".join(p for p in MODEL_PREFIXES if p != "offline"))
-    if not colon or not model.strip():
-        return f"{name!r} names no model; use {prefix}:MODEL, e.g. openai:gpt-4o-mini"
-    if not _MODEL_NAME.fullmatch(model):
-        return f"{model!r} is not a model name (letters, digits and . _ : / @ + - only)"
-    return None
+from .models import model_name_problem
 
 
 class InvalidModel(InvalidInput, TraitError):

@@ -30,7 +30,6 @@ from .state import KernelBuddy
 
 ANSWER_FORMATS = ("markdown", "text", "code")
 EXPORT_FORMATS = ("md", "json", "ipynb")
-MODEL_PREFIXES = ("offline", "openai", "openai-chat", "anthropic", "google", "ollama")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 

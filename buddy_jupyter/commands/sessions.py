@@ -11,8 +11,9 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from ..models import PROVIDERS, model_name_problem
 from ..magics import (
-    EXPORT_FORMATS, MODEL_PREFIXES, BuddyMagics, arg, count, help_text, subcommand,
+    EXPORT_FORMATS, BuddyMagics, arg, count, help_text, subcommand,
 )
 
 
@@ -125,28 +126,19 @@ def _model(magics: BuddyMagics, args, cell):
         base = f" via {config.base_url}" if config.base_url else ""
         print(f"model: {config.model}{base}")
         return
-    prefix = args.name.split(":", 1)[0]
-    if args.name != "offline" and (prefix not in MODEL_PREFIXES or ":" not in args.name):
-        raise UsageError(f"unknown model {args.name!r}; use offline or PROVIDER:MODEL with provider one of "
-                         + ", ".join(p for p in MODEL_PREFIXES if p != "offline"))
+    problem = model_name_problem(args.name)
+    if problem:
+        raise UsageError(problem)
     config.model = args.name
     print(f"model set to {args.name}")
-
-
-_PROVIDERS = (
-    ("offline", "built-in notes and your history; no key, no network", None),
-    ("openai:gpt-4o-mini", "OpenAI (Chat Completions when Buddy.base_url is set)", "OPENAI_API_KEY"),
-    ("anthropic:claude-sonnet-4-5", "Anthropic (pip install 'pydantic-ai-slim[anthropic]')", "ANTHROPIC_API_KEY"),
-    ("google:gemini-2.5-flash", "Google Gemini (pip install 'pydantic-ai-slim[google]')", "GEMINI_API_KEY"),
-    ("ollama:llama3.2", "a local Ollama server (OLLAMA_BASE_URL, default 127.0.0.1:11434)", None),
-)
 
 
 @subcommand("models", "models", "the models you can use and whether their key is set")
 def _models(magics: BuddyMagics, args, cell):
     current = magics.kb.config.model
     lines = ["| model | what | key |", "|---|---|---|"]
-    for name, what, key in _PROVIDERS:
+    for provider in (p for p in PROVIDERS if p.listed):
+        name, what, key = provider.example, provider.what, provider.key
         state = "not needed" if key is None else (f"`{key}` set" if os.environ.get(key) else f"set `{key}`")
         mark = " **(current)**" if current.split(":")[0] == name.split(":")[0] else ""
         lines.append(f"| `{name}`{mark} | {what} | {state} |")

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from ..models import KNOWN
 from .events import ModelError, ModelRunner, ProviderAuthError
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434/v1"
 NO_KEY = "not-needed"  # the OpenAI client insists on some key; local servers ignore it
-KNOWN = "offline, openai:MODEL, openai-chat:MODEL, anthropic:MODEL, google:MODEL, ollama:MODEL"
 
 
 def resolve_runner(

@@ -254,3 +254,14 @@ def test_tab_completes_subcommands(shell):
     shell.run_cell("%unload_ext buddy_jupyter")
     assert "sessions" not in offered("%buddy ses")
     shell.run_cell("%load_ext buddy_jupyter")
+
+
+def test_one_table_of_models_lists_every_provider_with_a_builder(shell):
+    from buddy_jupyter.engine import providers
+    from buddy_jupyter.models import PREFIXES, PROVIDERS
+
+    assert set(providers._BUILDERS) == set(PREFIXES) - {"offline"}
+    shown = run(shell, "%buddy models").result.data
+    assert all(p.example in shown for p in PROVIDERS if p.listed)
+    refused = run(shell, "%buddy model cohere:command")
+    assert "provider one of openai, openai-chat, anthropic, google, ollama" in str(refused.error_in_exec)
