@@ -187,10 +187,12 @@ def course_settings_line(kb) -> str:
 def _explain(magics: BuddyMagics, args, cell):
     from ..engine.context import last_error
 
-    if not last_error():
+    problem = last_error()
+    if not problem:
         raise UsageError("no error to explain yet: run the cell that fails, then %buddy explain")
+    kind = "warning" if problem.split(":")[0].strip().endswith("Warning") else "error"
     options = _question_options(magics)
-    return magics._ask(options, "Explain the last error in my notebook and how to fix it.")
+    return magics._ask(options, f"Explain the last {kind} in my notebook and how to fix it.")
 
 
 def _question_options(magics: BuddyMagics, **overrides: Any):

@@ -31,7 +31,7 @@ Related = Callable[[str], Sequence[tuple[str, str]]]
 _ERROR_LINE = re.compile(r"^([A-Z][A-Za-z]*(?:Error|Exception|Warning|Interrupt|Exit)):?(.*)$", re.M)
 # Words that make a question about the notebook's error rather than a concept.
 _ERROR_WORDS = re.compile(
-    r"\b(errors?|exceptions?|traceback|wrong|fail(s|ed|ing)?|broken|crash(es|ed)?|fix|bug|"
+    r"\b(errors?|warnings?|exceptions?|traceback|wrong|fail(s|ed|ing)?|broken|crash(es|ed)?|fix|bug|"
     r"doesn'?t work|does not work|not working|won'?t run|raised?)\b", re.I)
 CONFIGURE_HINT = ("_Offline buddy: answers from notes and the documentation installed here. "
                   "`%buddy models` shows how to use a real model._")
