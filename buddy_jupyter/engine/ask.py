@@ -17,6 +17,8 @@ from ..course.policy import course_policy
 
 if TYPE_CHECKING:
     from ..display import Answer
+    from ..schema import Session
+    from ..store import Store
     from ..state import KernelBuddy
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,30 @@ class Question:
     """The cell run just before the question raised the notebook's last error."""
 
 
+def _reach_store(kb: "KernelBuddy", question: Question) -> tuple["Store", "Session", str | None]:
+    """The store and session for this turn. When another program holds the notebook's store past the
+    lock timeout, the turn goes to a private store and is copied over later (``pending.py``): the
+    question is kept, never refused. Turns kept earlier are copied first, once the store is reachable."""
+    from ..errors import StoreLocked
+
+    store = kb.store
+    try:
+        session = store.find_session(question.session_id) if question.session_id else kb.current_session(create=True)
+        pending = getattr(kb, "pending", None)
+        if pending is not None and pending.waiting:
+            pending.flush(store)  # before this question, so the history stays in order
+        return store, session, None
+    except StoreLocked as busy:
+        from .pending import PendingTurns
+
+        if getattr(kb, "pending", None) is None:
+            kb.pending = PendingTurns(str(kb.notebook or store.path))
+        kb.pending.target = store
+        named = question.session_id or ""
+        wanted = named if named.startswith("ses_") and len(named) >= 20 else kb.current_session_id
+        return kb.pending.store(), kb.pending.session(wanted), str(busy)
+
+
 def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None = None,
         show: bool = True) -> tuple[TurnResult, "Answer"]:
     from ..display import Answer, LiveAnswer
@@ -159,9 +185,10 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
     model = question.model or kb.config.model or "offline"
     runner = _runner_for(model, kb)  # before anything is stored: an unknown model stores nothing
     runner = course_policy(kb, runner)  # the course's mode: off refuses here, explain guards a real model
-    store = kb.store
-    session = store.find_session(question.session_id) if question.session_id else kb.current_session(create=True)
+    store, session, kept = _reach_store(kb, question)
     kb.current_session_id = session.id
+    if kept is not None and getattr(runner, "related", None) is not None:
+        runner.related = None  # past answers live in the busy store: not searched this time
 
     context = ""
     if question.context and kb.config.context:
@@ -175,6 +202,9 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
     history = history_for_model(store, session.id, kb.config.history_limit)
     user = turn.store_question(question.text, context=context, model=model,
                                cell_id=question.cell_id, execution_count=question.execution_count)
+    if kept is not None:
+        print(f"buddy: {kept}. This question and its answer are kept and written to the notebook's store "
+              "at the next chance (the next question, or when the kernel exits).")
     request = ModelRequest(prompt=question.text, system=system, history=history, tools=tools)
 
     live = None
@@ -194,5 +224,6 @@ def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None
                     footer=footer(result.assistant, result.elapsed), fmt=question.fmt)
     if live is not None:
         live.finish(answer)
-    _tag_topics(kb, runner, question.text, result)  # after the answer is on screen
+    if kept is None:  # topics wait for the store like the turn does
+        _tag_topics(kb, runner, question.text, result)  # after the answer is on screen
     return result, answer

@@ -16,6 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
+from ..errors import BuddyError
 from .events import (
     ModelEvent, ModelRequest, ReasoningDelta, StepFinish, StepStart, TextDelta, ToolCall, ToolResult, Usage,
 )
@@ -79,7 +80,7 @@ class OfflineBuddy:
             query = " ".join(words[:8]) if not isinstance(words, str) else words
             call_id = "offline-search-1"
             yield ToolCall(call_id, "search_history", {"query": query})
-            related = [r for r in (self.related(query) if query else ()) if not _same_question(r[1], request.prompt)]
+            related = [r for r in self._related(query) if not _same_question(r[1], request.prompt)]
             listed = "\n".join(f"- {title}: {snippet}" for title, snippet in related) or "no related past answers"
             yield ToolResult(call_id, "search_history", output=listed)
             yield StepFinish(reason="tool-calls", usage=Usage(input=prompt_tokens, output=estimate_tokens(query)),
@@ -94,6 +95,16 @@ class OfflineBuddy:
             if self.delay:
                 time.sleep(self.delay)
         yield StepFinish(reason="stop", usage=Usage(input=prompt_tokens, output=estimate_tokens(answer)), estimated=True)
+
+    def _related(self, query: str) -> Sequence[tuple[str, str]]:
+        """Past answers, when the history can be read now (a busy store must not hold up the answer)."""
+        if not query or self.related is None:
+            return ()
+        try:
+            return self.related(query)
+        except BuddyError as error:
+            log.info("past answers not searched: %s", error)
+            return ()
 
     def _ask_tutor(self, question: str, previous: Sequence[str], prefer: Sequence[str] = ()) -> "TutorAnswer | None":
         if self.tutor is None:
