@@ -50,7 +50,19 @@ class ClassData:
     con: Any = None
 
     def sql(self, query: str, params: Any = None) -> "pandas.DataFrame":
-        return self.con.execute(query, params).df() if params else self.con.execute(query).df()
+        import duckdb
+
+        while True:
+            try:
+                return self.con.execute(query, params).df() if params else self.con.execute(query).df()
+            except duckdb.IOException:
+                # A learner who withdrew while this ran: their files are gone, as if never shared.
+                gone = [learner for learner, path in self.files.items() if not path.exists()]
+                if not gone:
+                    raise
+                for learner in gone:
+                    del self.files[learner]
+                _create_view(self)
 
     def close(self) -> None:
         if self.con is not None:
@@ -131,14 +143,19 @@ def open_class(source: Source, *, max_bytes: int = MAX_BYTES) -> ClassData:
         else:
             data.files[learner] = path
             _CHECKED[str(path)] = signatures[learner]
+    _create_view(data)
+    return data
+
+
+def _create_view(data: ClassData) -> None:
+    """The ``snapshots`` view over the files read (an empty relation of the same shape when none)."""
     if data.files:
         listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in data.files.values())
-        data.con.execute(f"CREATE VIEW snapshots AS SELECT * FROM read_parquet([{listing}], hive_partitioning = true, "
-                         "hive_types = {'learner': VARCHAR})")
+        data.con.execute(f"CREATE OR REPLACE VIEW snapshots AS SELECT * FROM read_parquet([{listing}], "
+                         "hive_partitioning = true, hive_types = {'learner': VARCHAR})")
     else:
-        data.con.execute(f"CREATE VIEW snapshots AS SELECT *, CAST(NULL AS VARCHAR) AS learner "
+        data.con.execute(f"CREATE OR REPLACE VIEW snapshots AS SELECT *, CAST(NULL AS VARCHAR) AS learner "
                          f"FROM {exchange.empty_relation()}")
-    return data
 
 
 def _dataset_of(source: Source) -> tuple[Path, tuple[CurriculumItem, ...]]:

@@ -117,3 +117,17 @@ def test_a_checked_file_replaced_in_place_is_checked_again(tmp_path):
     os.utime(snapshot, ns=(before.st_atime_ns, before.st_mtime_ns))
     with pytest.warns(instructor.CourseWarning, match="learner=learner0001.*not a Parquet file"):
         assert list(instructor.weekly_overview(dataset)["learner"].unique()) == ["learner0000"]
+
+
+def test_a_learner_withdrawing_between_listing_and_reading_drops_out_quietly(tmp_path):
+    klass = generate_class(tmp_path / "exchange" / "data-101" / "buddy", learners=3, notebooks=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # withdrawing is not a bad snapshot: no warning
+        data = instructor.open_class(klass)
+        try:
+            gone = sorted(data.files)[0]
+            data.files[gone].unlink()  # %buddy share off --delete, while the view is open
+            overview = data.sql("SELECT DISTINCT learner FROM snapshots ORDER BY learner")
+        finally:
+            data.close()
+    assert gone not in set(overview["learner"]) and len(overview) == 2
