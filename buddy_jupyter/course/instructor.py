@@ -136,6 +136,8 @@ def open_class(source: Source, *, max_bytes: int = MAX_BYTES) -> ClassData:
             data.files[learner] = path
             continue
         rows = found[str(path)]
+        if rows is None and not path.exists():
+            continue  # withdrawn while the class was listed: as if never shared
         if rows is None:
             _skip(data, path, "not a Parquet file")
         elif rows != reference:
