@@ -131,7 +131,7 @@ def test_a_store_held_too_long_is_skipped_with_a_warning(three_notebooks, course
         started = time.monotonic()
         with pytest.warns(HistoryWarning, match="frames.duckdb"):
             frame = sql("SELECT DISTINCT notebook FROM messages", root=course.root, lock_wait=0.3)
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 15  # lock_wait, not the 30 s default
         assert set(frame["notebook"]) == {three_notebooks["intro"].notebook, three_notebooks["loops"].notebook}
         assert frame.attrs["skipped"] == [str(held.path)]
     finally:

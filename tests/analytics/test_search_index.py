@@ -138,7 +138,7 @@ def test_a_busy_store_never_indexed_is_left_out_with_a_warning(course):
         started = time.perf_counter()
         with pytest.warns(UserWarning, match="skipped the store"):
             found = search_memory("zip", root=course.root)
-        assert found.empty and time.perf_counter() - started < search_index.LOCK_WAIT + 1.0
+        assert found.empty and time.perf_counter() - started < search_index.LOCK_WAIT + 5.0
     finally:
         holder.kill()
         holder.wait()
