@@ -9,8 +9,7 @@ and ``from buddy_jupyter.analytics.time_spent import study_sessions`` still work
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy import lazy_exports
 
 from .export_parquet import export_parquet
 from .time_spent import study_sessions, time_spent
@@ -30,14 +29,4 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "export_parquet", "study_sessions", "time_spent"])
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

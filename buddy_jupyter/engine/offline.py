@@ -76,8 +76,7 @@ class OfflineBuddy:
 
         related: Sequence[tuple[str, str]] = ()
         if self.related is not None:
-            words = found.query.terms if found is not None else _keywords(request.prompt)
-            query = " ".join(words[:8]) if not isinstance(words, str) else words
+            query = " ".join(found.query.terms[:8]) if found is not None else _keywords(request.prompt)
             call_id = "offline-search-1"
             yield ToolCall(call_id, "search_history", {"query": query})
             related = [r for r in self._related(query) if not _same_question(r[1], request.prompt)]

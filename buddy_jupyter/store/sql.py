@@ -85,11 +85,11 @@ INSERT INTO session (id, project_id, parent_id, title, time_created, time_update
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 SESSION_MESSAGE_IDS = "SELECT id FROM message WHERE session_id = ?"
-# After an import: the totals from the messages; time_updated as the source had it (or later).
-IMPORTED_SESSION_TOTALS = """
+# A session's totals recomputed from its messages; {time} is what time_updated becomes.
+_SESSION_TOTALS = """
 UPDATE session SET
     message_count = t.n, tokens_input = t.tin, tokens_output = t.tout, cost = t.cost,
-    time_updated = greatest(session.time_updated, ?)
+    time_updated = {time}
 FROM (
     SELECT count(*) AS n, coalesce(sum(tokens_input), 0) AS tin, coalesce(sum(tokens_output), 0) AS tout,
            coalesce(sum(cost), 0) AS cost
@@ -97,21 +97,13 @@ FROM (
 ) AS t
 WHERE session.id = ?
 """
+REFRESH_SESSION_TOTALS = _SESSION_TOTALS.format(time="?")
+# After an import: time_updated as the source had it (or later).
+IMPORTED_SESSION_TOTALS = _SESSION_TOTALS.format(time="greatest(session.time_updated, ?)")
 SELECT_SESSION_DATA = "SELECT data::VARCHAR FROM session WHERE id = ?"
 
 # The first question names an untitled session; a title already there stays.
 TITLE_IF_UNTITLED = "UPDATE session SET title = ?, time_updated = ? WHERE id = ? AND title = ''"
-
-REFRESH_SESSION_TOTALS = """
-UPDATE session SET
-    message_count = t.n, tokens_input = t.tin, tokens_output = t.tout, cost = t.cost, time_updated = ?
-FROM (
-    SELECT count(*) AS n, coalesce(sum(tokens_input), 0) AS tin, coalesce(sum(tokens_output), 0) AS tout,
-           coalesce(sum(cost), 0) AS cost
-    FROM message WHERE session_id = ?
-) AS t
-WHERE session.id = ?
-"""
 
 # A row's key columns and its JSON; the store puts the keys back into the JSON in Python
 # (they are not repeated inside ``data``). Concatenating in SQL cost 14 ms more per 2,500 parts.

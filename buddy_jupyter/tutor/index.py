@@ -145,10 +145,6 @@ class DocsIndex:
             return []
         return [(Document(*row[:-1]), row[-1]) for row in rows]
 
-    def get(self, doc_id: str) -> Document | None:
-        row = self.con.execute(f"SELECT {', '.join(COLUMNS)} FROM docs WHERE id = ?", (doc_id,)).fetchone()
-        return Document(*row) if row else None
-
     def by_ids(self, ids: Sequence[str]) -> dict[str, Document]:
         if not ids:
             return {}

@@ -120,7 +120,7 @@ class Query:
 
 def _is_code(token: str) -> bool:
     return ("." in token or "_" in token.strip("_") or token.endswith("()") or token.startswith("*")
-            or token.startswith("__") or token in ("==", "!=", "<=", ">=", "//", "**", "%", "@"))
+            or token.startswith("__"))  # operators are read before this, as _SYMBOLS
 
 
 def _python_keywords(text: str) -> set[str]:

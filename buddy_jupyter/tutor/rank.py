@@ -118,10 +118,11 @@ def rank(index: DocsIndex, query: Query, namespace: Mapping[str, Any] | None = N
     for doc, relevance in index.search(match, 20, kinds=("note", "teacher")):
         candidates.setdefault(doc.id, (doc, relevance))
     named: set[str] = set()
-    for name in query.names:
-        for dotted, obj in resolve(name, namespace):
-            doc_id = f"doc:{dotted}"
-            document = candidates.get(doc_id, (None, 0.0))[0] or index.get(doc_id)
+    meanings = [resolve(name, namespace) for name in query.names]
+    indexed = index.by_ids([f"doc:{dotted}" for resolved in meanings for dotted, _ in resolved])  # one read
+    for resolved in meanings:
+        for dotted, obj in resolved:
+            document = indexed.get(f"doc:{dotted}")
             if document is None and obj is not None:  # a library the index does not hold: read it live
                 document = docstring_document(dotted, obj)
             if document is not None:
