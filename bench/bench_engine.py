@@ -216,7 +216,7 @@ import pydantic; mark("import pydantic")
 import buddy_jupyter.schema; mark("import buddy_jupyter.schema (pydantic models)")
 import duckdb; mark("import duckdb")
 import buddy_jupyter.store; mark("import buddy_jupyter.store (rest)")
-import buddy_jupyter.engine.ask, buddy_jupyter.engine.turn; mark("import engine.ask/turn (context, events)")
+import buddy_jupyter.ask, buddy_jupyter.engine.turn; mark("import ask/turn (context, events)")
 import buddy_jupyter.engine.offline, buddy_jupyter.engine.recall, buddy_jupyter.display, buddy_jupyter.transcript
 mark("import offline, recall, display, transcript")
 kb.current_session(create=True); mark("store: create file, migrate, first session")
@@ -431,7 +431,7 @@ def bench_display(runs: int, scratch: Path) -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
     import buddy_jupyter.display as display_module
-    from buddy_jupyter.engine.ask import register_runner
+    from buddy_jupyter.models import register_runner, unregister_runner
 
     print(f"\n[4] display updates per second while streaming 500 tokens over ~2.5 s ({runs} runs)")
 
@@ -465,7 +465,7 @@ def bench_display(runs: int, scratch: Path) -> None:
 
     display_module.LiveAnswer.__init__ = recording_init  # type: ignore[method-assign]
     runner = InstantRunner(tokens=500, delay=0.005)
-    register_runner("bench", lambda model, kb: runner)
+    register_runner("bench", lambda model: runner)
     try:
         check = shell.run_cell("%buddy -m bench:warm warm up the store", store_history=True)  # store creation
         check.raise_error()
@@ -480,6 +480,7 @@ def bench_display(runs: int, scratch: Path) -> None:
             rates.append(live.updates / window), counts.append(live.updates), windows.append(window)
             published.append(shell.display_pub.published)
     finally:
+        unregister_runner("bench")
         display_module.LiveAnswer.__init__ = original_init  # type: ignore[method-assign]
         shell.run_cell("%unload_ext buddy_jupyter", store_history=False)
         InteractiveShell.clear_instance()

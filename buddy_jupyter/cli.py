@@ -282,16 +282,15 @@ def _progress(args: argparse.Namespace) -> None:
 
 def _progress_report(where: Where, days: int):
     """``%buddy progress`` for one notebook (the same function), or over a folder."""
-    from types import SimpleNamespace
-
     from .analytics.report import ProgressReport, _last_days, minutes_chart, progress_report
+    from .analytics.scope import HistoryScope
 
     if where.folder is None:
-        buddy = SimpleNamespace(store=where.store(write=True), history_root=where.root, config=where.config)
+        store = where.store(write=True)
         try:
-            return progress_report(buddy, days=days)
+            return progress_report(HistoryScope(store, idle_threshold=where.config.idle_threshold), days=days)
         finally:
-            buddy.store.close()
+            store.close()
     import pandas
 
     from .analytics.time_spent import time_spent

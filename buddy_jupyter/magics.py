@@ -186,7 +186,7 @@ class BuddyMagics(Magics):
     # -- asking ------------------------------------------------------------------------
 
     def _ask(self, options, text: str):
-        from .engine.ask import Question, ask
+        from .ask import Question, ask
 
         text = self._interpolate(text).strip()
         if not text:
@@ -312,7 +312,7 @@ def register(shell) -> None:
     shell.register_magics(BuddyMagics(shell, kb))
     shell.input_transformers_cleanup.append(question_mark_transformer)
     shell.set_hook("complete_command", complete_subcommand, str_key="%buddy")
-    from .analytics.activity import ActivityRecorder
+    from .activity import ActivityRecorder
 
     kb.activity = ActivityRecorder(kb)
     kb.activity.register(shell)

@@ -1,15 +1,16 @@
 """The one table of models: the providers a learner can name, what each needs, and how a name is checked.
 
 Everything that lists, validates or explains model names reads this table (``%buddy model``,
-``%buddy models``, ``%config Buddy.model``, the provider builders). Imported when the extension
-loads: it imports nothing heavy.
+``%buddy models``, ``%config Buddy.model``, the provider builders). Models added at run time
+(scripted test models, plugins) register here too, so a name check sees them. Which runner a name
+gets is decided in ``engine/providers.py``. Imported when the extension loads: it imports nothing heavy.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,27 @@ KNOWN = ", ".join("offline" if p.prefix == "offline" else f"{p.prefix}:MODEL" fo
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 
 
+RunnerFactory = Callable[[str], Any]
+"""Makes the runner for a full model name (``PREFIX:NAME``)."""
+_REGISTERED: dict[str, RunnerFactory] = {}
+
+
+def register_runner(prefix: str, factory: RunnerFactory) -> None:
+    """Make ``PREFIX:...`` model names run through ``factory`` (scripted test models, plugins)."""
+    _REGISTERED[prefix] = factory
+
+
+def unregister_runner(prefix: str) -> None:
+    _REGISTERED.pop(prefix, None)
+
+
+def registered_factory(prefix: str) -> RunnerFactory | None:
+    return _REGISTERED.get(prefix)
+
+
 def registered_prefixes() -> set[str]:
-    """The table's prefixes and those registered at run time (scripted test models, plugins)."""
-    ask = sys.modules.get("buddy_jupyter.engine.ask")
-    return set(PREFIXES) | set(getattr(ask, "_FACTORIES", {}))
+    """The table's prefixes and those registered at run time."""
+    return set(PREFIXES) | set(_REGISTERED)
 
 
 def model_name_problem(name: object) -> str | None:

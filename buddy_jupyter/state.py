@@ -16,6 +16,7 @@ from .config import Buddy
 from .locate import notebook_path, store_path
 
 if TYPE_CHECKING:
+    from .analytics.scope import HistoryScope
     from .schema import Session
     from .store import Store
 
@@ -28,7 +29,9 @@ class KernelBuddy:
         self._store: Store | None = None
         self._store_key: Path | None = None
         self._cancel: threading.Event | None = None
-        self._runner: tuple[tuple[str, str], Any] | None = None
+        self._runners: Any = None
+        self.pending: Any = None
+        """Questions kept in a private store while another program held this one (``engine/pending.py``)."""
         self.activity: Any = None
         """The cell-activity recorder, when the extension registered one."""
         self._lock = threading.Lock()
@@ -50,6 +53,14 @@ class KernelBuddy:
             return Path(self.config.history_root).expanduser().resolve()
         notebook = self.notebook
         return notebook.parent if notebook is not None else Path(os.getcwd()).resolve()
+
+    def history_scope(self, everywhere: bool = True) -> "HistoryScope":
+        """What analytics, the buddy's tools and the sidebar read: this notebook's store and, when
+        ``everywhere``, every store under the history root."""
+        from .analytics.scope import HistoryScope
+
+        return HistoryScope(store=self.store, root=self.history_root if everywhere else None,
+                            data_dir=self.config.data_dir, idle_threshold=self.config.idle_threshold)
 
     @property
     def store(self) -> "Store":
@@ -106,26 +117,18 @@ class KernelBuddy:
 
     # -- models ------------------------------------------------------------------------
 
-    def model_runner(self, model: str) -> Any:
-        """A real model's runner, kept while the model and base URL stay the same (it holds an HTTP client)."""
-        from .engine.providers import resolve_runner
+    @property
+    def runners(self) -> Any:
+        """The real model's runner kept between questions (``engine.providers.RunnerCache``)."""
+        if self._runners is None:
+            from .engine.providers import RunnerCache
 
-        key = (model, self.config.base_url)
-        if self._runner is not None and self._runner[0] == key:
-            return self._runner[1]
-        self.close_runner()
-        runner = resolve_runner(model, base_url=self.config.base_url or None)
-        if runner is None:
-            raise ValueError(f"{model!r} is not a remote model")
-        self._runner = (key, runner)
-        return runner
+            self._runners = RunnerCache()
+        return self._runners
 
     def close_runner(self) -> None:
-        if self._runner is not None:
-            close = getattr(self._runner[1], "close", None)
-            self._runner = None
-            if close is not None:
-                close()
+        if self._runners is not None:
+            self._runners.close()
 
     # -- the running answer ------------------------------------------------------------
 

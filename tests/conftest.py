@@ -1,4 +1,5 @@
-"""Shared fixtures: a temporary data folder and a real store on disk."""
+"""Shared fixtures: a temporary data folder, a real store on disk, a real shell with the extension, and a
+scripted model registered for one test."""
 
 from __future__ import annotations
 
@@ -28,6 +29,33 @@ def _docs_index_cache(tmp_path_factory):
 
     os.environ["BUDDY_CACHE_DIR"] = str(tmp_path_factory.mktemp("buddy-cache"))
     yield
+
+
+@pytest.fixture
+def shell(tmp_path, monkeypatch):
+    """A real InteractiveShell with the extension loaded, serving tmp_path/lesson.ipynb."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "lesson.ipynb"))
+    sh = InteractiveShell.instance()
+    sh.run_cell("%load_ext buddy_jupyter", store_history=False)
+    from buddy_jupyter.magics import kernel_buddy
+
+    kb = kernel_buddy(sh)
+    kb.config.idle_release = 0.2
+    kb.config.model_topics = False  # scripted models answer exactly the questions a test asks
+    yield sh
+    sh.run_cell("%unload_ext buddy_jupyter", store_history=False)
+    InteractiveShell.clear_instance()
+
+
+@pytest.fixture
+def model():
+    """A scripted model answering ``script:...`` names; registered for this test only."""
+    from tests.engine.scripted import scripted_model
+
+    with scripted_model() as scripted:
+        yield scripted
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from tests.engine.scripted import install
 
 S = "\ud800"  # a lone surrogate: a Jupyter frontend can send one (JSON "\ud800")
 CASE_TIMEOUT = 20.0
@@ -408,7 +407,7 @@ def _history(env: Env) -> list:
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
+def env(tmp_path, monkeypatch, model):
     folder = tmp_path / "course"
     folder.mkdir()
     (folder / "lesson.ipynb").write_text(NOTEBOOK)
@@ -417,7 +416,6 @@ def env(tmp_path, monkeypatch):
     (tmp_path / "outside" / "keep.txt").write_text("keep")
     monkeypatch.setenv("JPY_SESSION_NAME", str(folder / "lesson.ipynb"))
     monkeypatch.chdir(folder)
-    model = install()
     shell = InteractiveShell.instance()
     shell.run_cell("%load_ext buddy_jupyter", store_history=False)
     from buddy_jupyter.magics import kernel_buddy

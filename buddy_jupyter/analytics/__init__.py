@@ -21,9 +21,8 @@ _EXPORTS = {
     "progress_report": "report", "ProgressReport": "report",
     "search_memory": "memory",
     "build_profile": "profile", "profile_for_prompt": "profile", "profile_path": "profile",
-    "history_tools": "tools",
-    "run_sandboxed": "sandbox", "check_select": "sandbox",
-    "ActivityRecorder": "activity",
+    "run_sandboxed": "sandbox", "check_select": "sandbox", "QueryRefused": "sandbox",
+    "HistoryScope": "scope",
 }
 
 __all__ = sorted([*_EXPORTS, "export_parquet", "study_sessions", "time_spent"])

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .history import reading
-from .time_spent import DEFAULT_IDLE_THRESHOLD
 from .topics import PROGRESS_SQL, auto_tag_untagged
 
 if TYPE_CHECKING:
-    from ..state import KernelBuddy
+    from .scope import HistoryScope
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +49,22 @@ SELECT id, text, time_created FROM memory WHERE time_deleted IS NULL ORDER BY ti
 """
 
 
-def profile_path(kernel_buddy: "KernelBuddy") -> Path:
+def profile_path(scope: "HistoryScope") -> Path:
     """``memories.local.md`` beside this notebook's store."""
-    return kernel_buddy.store_path.parent / PROFILE_NAME
+    return Path(scope.store.path).parent / PROFILE_NAME
 
 
-def build_profile(kernel_buddy: "KernelBuddy") -> Path:
-    """Rebuild the learner profile from every notebook under the history root; returns its path.
+def build_profile(scope: "HistoryScope") -> Path:
+    """Rebuild the learner profile from every notebook of ``scope``; returns its path.
 
     This notebook's conversations without a topic are tagged first (offline keyword rules).
     """
-    path = profile_path(kernel_buddy)
+    path = profile_path(scope)
     notes = _learner_notes(path)
-    store = kernel_buddy.store
+    store = scope.store
     auto_tag_untagged(store)  # this notebook's conversations without a topic (also creates a fresh store)
-    params = {"threshold": float(getattr(kernel_buddy.config, "idle_threshold", DEFAULT_IDLE_THRESHOLD)), "tz": None}
-    with reading(store, kernel_buddy.history_root, data_dir=kernel_buddy.config.data_dir,
+    params = {"threshold": float(scope.idle_threshold), "tz": None}
+    with reading(store, scope.root, data_dir=scope.data_dir,
                  relations=("timeline", "session_topic", "activity", "messages", "memory")) as con:
         topics = con.execute(PROGRESS_SQL, params).fetchall()
         errors = con.execute(RECURRING_ERRORS_SQL).fetchall()
@@ -123,18 +122,18 @@ def _learner_notes(path: Path) -> str:
     return text[at + len(NOTES_HEADING):].strip("\n") + "\n" if at >= 0 else DEFAULT_NOTES
 
 
-def profile_for_prompt(kernel_buddy: "KernelBuddy", limit_chars: int = 1500) -> str:
+def profile_for_prompt(scope: "HistoryScope", limit_chars: int = 1500) -> str:
     """At most ``limit_chars`` of the profile for the system prompt ("" when there is nothing to say).
 
     Reads the file as it is (the learner may have edited it); builds it first when
     missing. Never raises: a question must not fail because of the profile.
     """
     try:
-        path = profile_path(kernel_buddy)
+        path = profile_path(scope)
         if not path.exists():
-            if not kernel_buddy.store_path.exists():
+            if not Path(scope.store.path).exists():
                 return ""
-            build_profile(kernel_buddy)
+            build_profile(scope)
         return condense(path.read_text(encoding="utf-8"), limit_chars)
     except Exception as error:
         log.warning("learner profile unavailable: %s", error)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas
 
-    from ..state import KernelBuddy
+    from .scope import HistoryScope
 
 
 @dataclass
@@ -91,11 +91,11 @@ _TOPIC_COLUMNS = ["topic", "sessions", "questions", "minutes", "first_studied", 
 _CURRICULUM_COLUMNS = ["position", "topic", "goal", "status", "sessions", "minutes", "last_studied"]
 
 
-def progress_report(kernel_buddy: "KernelBuddy", *, all_notebooks: bool = False, days: int = 30) -> ProgressReport:
+def progress_report(scope: "HistoryScope", *, days: int = 30) -> ProgressReport:
     """Minutes per day (last ``days`` days), progress per topic and the curriculum's status.
 
     Conversations of this notebook without a topic are tagged first (offline
-    keyword rules). ``all_notebooks``: read every notebook under the history root.
+    keyword rules). A scope with a root reads every notebook under it.
     """
     import warnings
 
@@ -103,19 +103,18 @@ def progress_report(kernel_buddy: "KernelBuddy", *, all_notebooks: bool = False,
     from .time_spent import time_spent
     from .topics import auto_tag_untagged, curriculum_status, progress
 
-    store = kernel_buddy.store
+    store = scope.store
     auto_tag_untagged(store)
-    root = kernel_buddy.history_root if all_notebooks else None
-    threshold = kernel_buddy.config.idle_threshold
+    threshold = scope.idle_threshold
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", HistoryWarning)
-        by_day = time_spent(store, root=root, by="day", idle_threshold=threshold, data_dir=kernel_buddy.config.data_dir)
-        topics = progress(store, root=root, idle_threshold=threshold, data_dir=kernel_buddy.config.data_dir)
+        by_day = time_spent(by="day", idle_threshold=threshold, **scope.where())
+        topics = progress(idle_threshold=threshold, **scope.where())
     skipped = sorted({str(w.message.path) for w in caught if isinstance(w.message, HistoryWarning)})
     curriculum = curriculum_status(store, idle_threshold=threshold)
     recent = _last_days(by_day, days)
     return ProgressReport(
-        scope=str(root) if root else "this notebook",
+        scope=scope.describe(),
         by_day=by_day, topics=topics, curriculum=curriculum, chart_png=minutes_chart(recent), skipped=skipped,
     )
 

@@ -16,7 +16,8 @@ checked together by tests/analytics/test_sandbox.py:
 4. A row limit (rows are fetched lazily: a billion-row result costs nothing)
    and a time limit: a timer thread calls ``interrupt()``.
 
-Refusals raise ``ToolError`` with a message the model can act on.
+Refusals raise ``QueryRefused`` with a message the model can act on (the buddy's tool wrapper
+hands it to the model as a tool error).
 """
 
 from __future__ import annotations
@@ -30,13 +31,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from ..engine.events import ToolError
+from ..errors import InvalidInput
 from .history import RELATIONS, open_history
 
 if TYPE_CHECKING:
     import duckdb
 
     from ..store import Store
+
+
+class QueryRefused(InvalidInput):
+    """SQL the sandbox will not run, or that failed; the message says what to change."""
 
 ROW_LIMIT = 200
 TIME_LIMIT = 2.0
@@ -75,20 +80,20 @@ class SandboxResult:
 
 
 def check_select(query: str) -> str:
-    """The query's text if it is one SELECT that calls nothing dangerous; else ``ToolError``."""
+    """The query's text if it is one SELECT that calls nothing dangerous; else ``QueryRefused``."""
     import duckdb
 
     if not isinstance(query, str) or not query.strip():
-        raise ToolError("give one SQL SELECT statement")
+        raise QueryRefused("give one SQL SELECT statement")
     try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as error:
-        raise ToolError(f"the SQL does not parse: {_first_line(error)}") from None
+        raise QueryRefused(f"the SQL does not parse: {_first_line(error)}") from None
     if len(statements) != 1:
-        raise ToolError(f"give exactly one SELECT statement (got {len(statements)}); no ';'-separated statements")
+        raise QueryRefused(f"give exactly one SELECT statement (got {len(statements)}); no ';'-separated statements")
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
-        raise ToolError(f"only SELECT is allowed (this is {kind.name}); the history is read-only")
+        raise QueryRefused(f"only SELECT is allowed (this is {kind.name}); the history is read-only")
     text = statements[0].query.strip().rstrip(";")
     _check_tree(text)
     return text
@@ -100,17 +105,17 @@ def _check_tree(text: str) -> None:
     with duckdb.connect(":memory:") as con:
         tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [text]).fetchall()[0][0])
     if tree.get("error"):
-        raise ToolError(f"the SQL could not be checked: {tree.get('error_message', 'unknown error')}")
+        raise QueryRefused(f"the SQL could not be checked: {tree.get('error_message', 'unknown error')}")
     for node in _walk(tree):
         name = node.get("function_name")
         if isinstance(name, str):
             lowered = name.lower()
             if lowered in DENIED_FUNCTIONS or lowered.startswith(DENIED_PREFIXES):
-                raise ToolError(f"the function {name}() is not allowed here; query the history views instead")
+                raise QueryRefused(f"the function {name}() is not allowed here; query the history views instead")
         if node.get("type") == "BASE_TABLE":
             table = str(node.get("table_name", ""))
             if any(sign in table for sign in ("/", "\\", ":", "~")) or "." in table:
-                raise ToolError(f"{table!r} looks like a file; only the history's tables and views can be read")
+                raise QueryRefused(f"{table!r} looks like a file; only the history's tables and views can be read")
 
 
 def _walk(value: Any):
@@ -160,7 +165,7 @@ def run_sandboxed(
 
     The history's names (``messages``, ``turns``, ``tool_calls``, ``timeline``,
     ``session``, ``message``, ``part``, ``activity``...) span every store, with a
-    ``notebook`` column. Raises ``ToolError`` for anything refused or failed.
+    ``notebook`` column. Raises ``QueryRefused`` for anything refused or failed.
     """
     import duckdb
 
@@ -182,14 +187,14 @@ def run_sandboxed(
                 timer.cancel()
             return SandboxResult(columns, rows[:row_limit], len(rows) > row_limit, skipped)
     except StoreError as error:  # e.g. this kernel is writing right now
-        raise ToolError(f"the history is busy ({error}); try again in a moment") from None
+        raise QueryRefused(f"the history is busy ({error}); try again in a moment") from None
     except duckdb.InterruptException:
-        raise ToolError(f"the query ran longer than {time_limit:g} s and was stopped; "
+        raise QueryRefused(f"the query ran longer than {time_limit:g} s and was stopped; "
                         "filter earlier, aggregate, or add LIMIT") from None
     except duckdb.OutOfMemoryException:
-        raise ToolError(f"the query needs more than {MEMORY_LIMIT} of memory; aggregate or add LIMIT") from None
+        raise QueryRefused(f"the query needs more than {MEMORY_LIMIT} of memory; aggregate or add LIMIT") from None
     except duckdb.Error as error:
-        raise ToolError(f"the query failed: {_first_line(error)}") from None
+        raise QueryRefused(f"the query failed: {_first_line(error)}") from None
 
 
 def _first_line(error: BaseException) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import InvalidInput
 from .history import reading
+from .scope import DEFAULT_IDLE_THRESHOLD
 
 if TYPE_CHECKING:
     import duckdb
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 By = Literal["day", "week", "notebook", "session", "topic"]
 
-DEFAULT_IDLE_THRESHOLD = 300.0
 
 
 def local(expression: str) -> str:

@@ -107,6 +107,20 @@ def auto_tag_session(store: "Store", session_id: str) -> list[str]:
     return records.set_topics(store, session_id, topics, "auto")
 
 
+SESSION_TOPICS_SQL = """
+SELECT topic FROM session_topic
+WHERE session_id = $session_id AND ($source IS NULL OR source = $source)
+ORDER BY topic
+"""
+
+
+def session_topics(store: "Store", session_id: str, *, source: str | None = None) -> list[str]:
+    """The session's topics, or only those given by ``source`` (learner, auto or model)."""
+    with store.connection() as con:
+        rows = con.execute(SESSION_TOPICS_SQL, {"session_id": session_id, "source": source}).fetchall()
+    return [topic for (topic,) in rows]
+
+
 def auto_tag_untagged(store: "Store") -> dict[str, list[str]]:
     """Tag every conversation of ``store`` that has no topic yet; returns {session_id: topics}."""
     with store.connection() as con:

@@ -46,7 +46,7 @@ def _progress(magics: BuddyMagics, args, cell):
 
     if magics.kb.activity is not None:
         magics.kb.activity.flush()
-    return progress_report(magics.kb, all_notebooks=args.all, days=args.days)
+    return progress_report(magics.kb.history_scope(everywhere=args.all), days=args.days)
 
 
 @subcommand("topic", "topic [TOPIC, ...]", "show or set the current session's topics (comma separated)", raw=True)
@@ -101,9 +101,10 @@ def _profile(magics: BuddyMagics, args, cell):
 
     from ..analytics import build_profile, profile_path
 
-    path = profile_path(magics.kb)
+    scope = magics.kb.history_scope()
+    path = profile_path(scope)
     if args.rebuild or not path.exists():
-        path = build_profile(magics.kb)
+        path = build_profile(scope)
     return Markdown(path.read_text(encoding="utf-8"))
 
 

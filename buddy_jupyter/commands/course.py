@@ -14,7 +14,7 @@ CLASS_VIEWS = ("overview", "time", "topics", "errors", "inactive", "curriculum",
 def _settings(magics: BuddyMagics):
     from ..course.policy import settings_for
 
-    return settings_for(magics.kb)
+    return settings_for(magics.kb.notebook)
 
 
 @subcommand("share", "share on|off|status [--level progress|conversations] [--as NAME] [off --delete]",

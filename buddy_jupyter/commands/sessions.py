@@ -178,7 +178,7 @@ def course_settings_line(kb) -> str:
     from ..errors import BuddyError
 
     try:
-        return settings_for(kb).describe()
+        return settings_for(kb.notebook).describe()
     except BuddyError as error:
         return f"unreadable ({error})"
 

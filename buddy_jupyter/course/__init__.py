@@ -10,7 +10,7 @@ from ..lazy import lazy_exports
 
 _EXPORTS = {
     "course_settings": "settings", "CourseSettings": "settings", "find_course_file": "settings",
-    "course_policy": "policy", "CourseOff": "policy",
+    "course_runner": "policy", "CourseOff": "policy",
     "give_consent": "share", "withdraw": "share", "read_consent": "share", "write_snapshot": "share",
     "open_class": "instructor", "ClassData": "instructor", "study_time": "instructor", "weekly_overview": "instructor",
     "struggles": "instructor", "error_kinds": "instructor", "inactive": "instructor", "curriculum": "instructor",

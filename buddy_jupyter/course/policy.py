@@ -1,7 +1,7 @@
 """The course's mode applied to a question: ``off`` refuses, ``explain`` guards real models.
 
-``course_policy(kb, runner)`` is the one call ``engine/ask.py`` makes, before anything
-is stored. It returns the runner to use:
+``course_runner(settings, runner)`` is the call ``ask.py`` makes, before anything is
+stored. It returns the runner to use:
 
 * ``off``: raises ``CourseOff`` (one line; the magics show it as a ``UsageError``).
 * ``explain`` with a real model: a runner that adds the course's instructions to the
@@ -12,16 +12,18 @@ is stored. It returns the runner to use:
 * otherwise (``full``, no course, or the offline buddy, which never writes solutions):
   the runner unchanged.
 
-It also resumes the learner's sharing when they consented earlier (see ``share.py``).
+``ask.py`` also resumes the learner's sharing when they consented earlier (see ``share.py``).
 """
 
 from __future__ import annotations
 
 import ast
 import logging
+import os
 import re
 import threading
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..errors import BuddyError
@@ -29,7 +31,6 @@ from .settings import CourseSettings, ExerciseCell, course_settings, exercise_ce
 
 if TYPE_CHECKING:
     from ..engine.events import ModelEvent, ModelRequest, ModelRunner
-    from ..state import KernelBuddy
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +49,8 @@ HELD_BACK = ("\n> _A code block that completes exercise cell `{cell}` was held b
              "asks the buddy to explain, not to solve._\n")
 
 
-def course_policy(kb: "KernelBuddy", runner: "ModelRunner") -> "ModelRunner":
+def course_runner(settings: CourseSettings, runner: "ModelRunner") -> "ModelRunner":
     """The runner to answer with under the course's mode; ``CourseOff`` in ``off`` mode."""
-    settings = settings_for(kb)
-    if settings.notes is not None and not kb.config.notes_path:
-        kb.config.notes_path = str(settings.notes)  # the course's teacher notes rank first offline
-    if settings.active:
-        try:
-            from .share import resume
-
-            resume(kb, settings)
-        except Exception as error:  # sharing must never stop a question
-            log.warning("could not resume sharing with the course: %s", error)
     if settings.mode == "off":
         raise CourseOff(off_message(settings))
     if settings.mode == "explain" and getattr(runner, "provider_id", "offline") != "offline":
@@ -67,11 +58,9 @@ def course_policy(kb: "KernelBuddy", runner: "ModelRunner") -> "ModelRunner":
     return runner
 
 
-def settings_for(kb: "KernelBuddy") -> CourseSettings:
-    import os
-    from pathlib import Path
-
-    return course_settings(kb.notebook, start=Path(os.getcwd()))
+def settings_for(notebook: Path | None) -> CourseSettings:
+    """The course settings that apply to ``notebook`` (or to the working folder outside a notebook)."""
+    return course_settings(notebook, start=Path(os.getcwd()))
 
 
 def off_message(settings: CourseSettings) -> str:

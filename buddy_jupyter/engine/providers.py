@@ -1,4 +1,8 @@
-"""Turn a model string such as ``openai:gpt-4o-mini`` into a ``ModelRunner``.
+"""Which model runs: a model string such as ``openai:gpt-4o-mini`` becomes a ``ModelRunner``.
+
+``runner_for`` is the one decision: a model registered at run time (``models.register_runner``),
+else the offline buddy, else a real provider's runner from the builders below, kept in a
+``RunnerCache`` while its name and endpoint stay the same (it holds an HTTP client).
 
 pydantic-ai and the provider SDKs cost seconds to import, so nothing here imports them until
 a real model is resolved, and then only the configured provider's.
@@ -14,7 +18,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ..models import KNOWN
+from ..models import KNOWN, registered_factory
 from .events import ModelError, ModelRunner, ProviderAuthError
 
 if TYPE_CHECKING:
@@ -24,6 +28,42 @@ if TYPE_CHECKING:
 
 OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434/v1"
 NO_KEY = "not-needed"  # the OpenAI client insists on some key; local servers ignore it
+
+
+def runner_for(model: str, *, offline: Callable[[], ModelRunner], cache: "RunnerCache",
+               base_url: str | None = None) -> ModelRunner:
+    """The runner that answers as ``model``. Raises like ``resolve_runner``."""
+    factory = registered_factory(model.split(":", 1)[0])
+    if factory is not None:
+        return factory(model)
+    if model.strip() == "offline":
+        return offline()
+    return cache.get(model, base_url)
+
+
+class RunnerCache:
+    """One real model's runner, kept while the model and base URL stay the same."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple[str, str | None], ModelRunner] | None = None
+
+    def get(self, model: str, base_url: str | None) -> ModelRunner:
+        key = (model, base_url or None)
+        if self._kept is not None and self._kept[0] == key:
+            return self._kept[1]
+        self.close()
+        runner = resolve_runner(model, base_url=base_url or None)
+        if runner is None:
+            raise ValueError(f"{model!r} is not a remote model")
+        self._kept = (key, runner)
+        return runner
+
+    def close(self) -> None:
+        if self._kept is not None:
+            close = getattr(self._kept[1], "close", None)
+            self._kept = None
+            if close is not None:
+                close()
 
 
 def resolve_runner(

@@ -55,7 +55,7 @@ class BuddySidebar(w.VBox):
     def __init__(self, kernel_buddy: "KernelBuddy", *, page_size: int = PAGE_SIZE, min_interval: float = 0.2):
         self.kb = kernel_buddy
         self.errors = ErrorArea()
-        self.sources = Sources(kernel_buddy)
+        self.sources = Sources(kernel_buddy.history_scope)
         guard = self.errors.guard
 
         self.heading = w.HTML("<b>Buddy</b> · history")
@@ -76,7 +76,7 @@ class BuddySidebar(w.VBox):
                                    current=lambda: self.kb.current_session_id)
         self.transcript = TranscriptView(kernel_buddy, self.sources, self.errors, on_back=self.show_list,
                                          notify=self.notify, on_changed=self.history.refresh)
-        self.progress = ProgressView(kernel_buddy, self.errors)
+        self.progress = ProgressView(kernel_buddy.history_scope, self.errors)
         history_tab = w.VBox([self.history.controls, self.history.listing, self.transcript],
                              layout=w.Layout(width="100%"))
         self.tabs = w.Tab([history_tab, self.progress], titles=("History", "Progress"), selected_index=0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import io
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import ipywidgets as w
 
@@ -21,7 +21,7 @@ from .fmt import duration
 if TYPE_CHECKING:
     import pandas
 
-    from ..state import KernelBuddy
+    from ..analytics.scope import HistoryScope
 
 DAY_COLUMNS = (("day", "Day", "date"), ("active_seconds", "Time", "seconds"), ("questions", "Questions", "int"),
                ("cells", "Cells run", "int"))
@@ -84,8 +84,8 @@ def day_chart_png(days: "pandas.DataFrame") -> bytes | None:
 class ProgressView(w.VBox):
     """Time spent per day and per topic, for this notebook or the whole folder."""
 
-    def __init__(self, kernel_buddy: "KernelBuddy", errors: ErrorArea):
-        self.kb = kernel_buddy
+    def __init__(self, scope: Callable[[], "HistoryScope"], errors: ErrorArea):
+        self.history_scope = scope
         self.loaded = False
         self.scope = w.ToggleButtons(options=[("This notebook", "notebook"), ("Folder", "folder")],
                                      value="notebook", style={"button_width": "auto"})
@@ -107,19 +107,17 @@ class ProgressView(w.VBox):
         self.refresh_button.on_click(errors.guard(lambda _: self.load(), "progress"))
         self.scope.observe(errors.guard(lambda _: self.load(), "progress"), "value")
 
-    def _where(self) -> dict[str, Any]:
-        if self.scope.value == "folder":
-            return {"store": self.kb.store, "root": self.kb.history_root, "data_dir": self.kb.config.data_dir}
-        return {"store": self.kb.store}
+    def _scope(self) -> "HistoryScope":
+        scope = self.history_scope()
+        return scope if self.scope.value == "folder" else scope.this_notebook()
 
     def load(self) -> None:
         from ..analytics.time_spent import time_spent
         from ..analytics.topics import progress
 
-        where = self._where()
-        threshold = self.kb.config.idle_threshold
-        days = time_spent(by="day", idle_threshold=threshold, **where)
-        topics = progress(idle_threshold=threshold, **where)
+        scope = self._scope()
+        days = time_spent(by="day", idle_threshold=scope.idle_threshold, **scope.where())
+        topics = progress(idle_threshold=scope.idle_threshold, **scope.where())
         self.loaded = True
         total = float(days["active_seconds"].sum()) if len(days) else 0.0
         self.total.value = f"<small>{duration(total)} in {len(days):,} day{'s' if len(days) != 1 else ''}</small>"

@@ -14,15 +14,16 @@ of another notebook is read through a read-only ``Store`` of its file.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from ..schema import Session
-    from ..state import KernelBuddy
+    from ..analytics.scope import HistoryScope
     from ..store import Store
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,11 @@ def row_from_session(session: "Session", store: "Store", *, local: bool) -> Sess
 
 
 class Sources:
-    """The sidebar's queries, for one ``KernelBuddy``."""
+    """The sidebar's queries over a kernel's history scope (asked for anew each time: the notebook's
+    store follows a change of ``data_dir`` or notebook)."""
 
-    def __init__(self, kernel_buddy: "KernelBuddy"):
-        self.kb = kernel_buddy
+    def __init__(self, scope: Callable[[], "HistoryScope"]):
+        self.history_scope = scope
         self._others: dict[Path, "Store"] = {}
         self._lock = threading.Lock()
 
@@ -103,7 +105,7 @@ class Sources:
 
     @property
     def store(self) -> "Store":
-        return self.kb.store
+        return self.history_scope().store
 
     def store_for(self, row: SessionRow) -> "Store":
         """The store holding ``row``: this kernel's, or another notebook's opened read-only."""
@@ -165,13 +167,13 @@ class Sources:
         return Page(rows, total, offset, notices)
 
     def _everywhere(self) -> dict[str, Any]:
-        return {"store": self.store, "root": self.kb.history_root, "data_dir": self.kb.config.data_dir}
+        return self.history_scope().where()
 
     def _row_from_record(self, record: dict[str, Any]) -> SessionRow:
         notebook = str(record.get("notebook") or "")
         own = self.store
         local = _same_notebook(notebook, own.notebook)
-        path = own.path if local else store_path_for(notebook, self.kb)
+        path = own.path if local else store_path_for(notebook, self.history_scope().data_dir)
         return SessionRow(
             session_id=record["id"], title=record["title"] or "", notebook=notebook, store_path=path,
             time_updated=_py(record["time_updated"]), time_created=_py(record["time_created"]),
@@ -198,8 +200,10 @@ class Sources:
         """Active seconds per session id (analytics' time spent, by conversation)."""
         from ..analytics.time_spent import time_spent
 
-        kwargs: dict[str, Any] = self._everywhere() if scope == "folder" else {"store": self.store}
-        frame = time_spent(by="session", idle_threshold=self.kb.config.idle_threshold, **kwargs)
+        where = self.history_scope()
+        if scope != "folder":
+            where = where.this_notebook()
+        frame = time_spent(by="session", idle_threshold=where.idle_threshold, **where.where())
         return {str(sid): float(sec) for sid, sec in zip(frame["session_id"], frame["active_seconds"])
                 if sid is not None and sec == sec}
 
@@ -279,7 +283,7 @@ def _same_notebook(a: str, b: str) -> bool:
         return a == b
 
 
-def store_path_for(notebook: str, kb: "KernelBuddy") -> Path:
+def store_path_for(notebook: str, data_dir: str | os.PathLike[str] = "") -> Path:
     """The store file of a notebook listed by analytics: in this kernel's data_dir, else beside it.
 
     When neither exists (the notebook moved since), the default place is returned and
@@ -292,5 +296,5 @@ def store_path_for(notebook: str, kb: "KernelBuddy") -> Path:
         path, cwd = None, notebook[: -len(terminal)]
     else:
         path, cwd = Path(notebook), None
-    candidates = [store_path(path, data_dir, cwd=cwd) for data_dir in dict.fromkeys((kb.config.data_dir, ""))]
+    candidates = [store_path(path, data_dir, cwd=cwd) for data_dir in dict.fromkeys((data_dir, ""))]
     return next((c for c in candidates if c.exists()), candidates[-1])

@@ -67,7 +67,7 @@ def test_activity_batches_in_one_statement(notebook_store):
 
 
 def test_importing_analytics_and_the_recorder_imports_neither_duckdb_nor_pandas():
-    code = ("import sys, buddy_jupyter.analytics as a, buddy_jupyter.analytics.activity; "
-            "a.ActivityRecorder; print(sorted(m for m in ('duckdb', 'pandas') if m in sys.modules))")
+    code = ("import sys, buddy_jupyter.analytics as a, buddy_jupyter.activity; "
+            "a.HistoryScope; print(sorted(m for m in ('duckdb', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -11,7 +11,7 @@ import pytest
 
 from buddy_jupyter.analytics import sandbox
 from buddy_jupyter.analytics.sandbox import run_sandboxed, sandbox_cursor
-from buddy_jupyter.engine.events import ToolError
+from buddy_jupyter.analytics.sandbox import QueryRefused
 
 from .timelines import T0, Script, open_store
 
@@ -124,14 +124,14 @@ def history(shared_store):
 
 @pytest.mark.parametrize("query", FILE_READS + META + STATEMENTS)
 def test_escape_attempts_are_refused(history, query):
-    with pytest.raises(ToolError):
+    with pytest.raises(QueryRefused):
         run_sandboxed(query, paths=[history.path], store=history)
 
 
 @pytest.mark.parametrize("query", FILE_READS)
 def test_file_access_is_blocked_even_past_the_text_check(history, monkeypatch, query):
     monkeypatch.setattr(sandbox, "_check_tree", lambda text: None)  # layer 1's tree check off
-    with pytest.raises(ToolError):
+    with pytest.raises(QueryRefused):
         run_sandboxed(query, paths=[history.path], store=history)
 
 
@@ -158,7 +158,7 @@ def test_huge_results_are_cut_at_the_row_limit(history):
 
 def test_endless_queries_are_interrupted(history):
     started = time.monotonic()
-    with pytest.raises(ToolError, match="longer than"):
+    with pytest.raises(QueryRefused, match="longer than"):
         run_sandboxed("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
                       paths=[history.path], store=history, time_limit=0.5)
     assert time.monotonic() - started < 5

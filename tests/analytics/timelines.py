@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buddy_jupyter.schema import ids
 from buddy_jupyter.schema.messages import AssistantMessage, UserMessage
 from buddy_jupyter.schema.parts import TextPart, TimeSpan, Tokens, ToolCompleted, ToolPart
 from buddy_jupyter.store import Store
 from buddy_jupyter.store import records
+
+if TYPE_CHECKING:
+    from buddy_jupyter.state import KernelBuddy
 
 T0 = datetime(2024, 3, 4, 9, 0, 0)
 """A Monday, 09:00 UTC: scripted timelines are written relative to it."""
@@ -94,3 +98,28 @@ def open_store(folder: Path, name: str) -> Store:
     """``folder/name.ipynb``'s store, at ``folder/.buddy/name.duckdb``."""
     return Store(folder / ".buddy" / f"{name}.duckdb", notebook=str(folder / f"{name}.ipynb"),
                  idle_release=0.05, lock_timeout=20)
+
+
+def kernel_with_history(root: Path) -> "KernelBuddy":
+    """A kernel on ``root/lesson.ipynb`` whose history root is ``root``, with two notebooks' history:
+    a groupby conversation with stated preferences and recurring NameErrors here, and in
+    ``root/more/extra.ipynb`` a plotting conversation and a memory. The caller closes it."""
+    from buddy_jupyter.config import Buddy
+    from buddy_jupyter.state import KernelBuddy
+
+    kb = KernelBuddy(Buddy(idle_release=0.05, history_root=str(root)), user_ns={"__session__": str(root / "lesson.ipynb")})
+    script = Script(kb.store)
+    groupby = script.session("groupby")
+    script.turn(groupby, "I prefer short answers. How do I use groupby to get the mean per city?",
+                "df.groupby('city').mean()", T0, seconds=20)
+    script.turn(groupby, "My goal is to analyse my shop's sales data by month", "Group by the month.",
+                T0 + timedelta(minutes=2), seconds=20)
+    script.cells((T0 + timedelta(minutes=1), 100, "NameError"), (T0 + timedelta(minutes=3), 100, "NameError"),
+                 (T0 + timedelta(minutes=4), 100, "NameError"), (T0 + timedelta(minutes=5), 100, "KeyError"))
+    extra_store = open_store(root / "more", "extra")
+    extra = Script(extra_store)
+    records.add_memory(extra_store, "Call me Sam")
+    plots = extra.session("plots", ["plotting"])
+    extra.turn(plots, "How do I draw a histogram with matplotlib?", "plt.hist(x, bins=20)", T0 + timedelta(hours=1))
+    extra_store.close()
+    return kb

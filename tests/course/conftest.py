@@ -7,8 +7,6 @@ import json
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from tests.engine.scripted import install
-
 
 @pytest.fixture(autouse=True)
 def _course_env(monkeypatch, tmp_path):
@@ -43,11 +41,6 @@ def course(tmp_path):
     folder = tmp_path / "data-101"
     write_course(folder)
     return folder
-
-
-@pytest.fixture
-def model():
-    return install()
 
 
 @pytest.fixture

@@ -76,11 +76,13 @@ def test_explain_instructs_a_real_model_and_holds_back_the_solution(course, cour
 
 def test_offline_buddy_is_untouched_in_explain_mode(course, course_shell):
     write_course(course, mode="explain")
-    from buddy_jupyter.course.policy import course_policy
+    from buddy_jupyter.course.policy import course_runner, settings_for
     from buddy_jupyter.engine.offline import OfflineBuddy
 
     runner = OfflineBuddy()
-    assert course_policy(kernel_buddy(course_shell), runner) is runner
+    settings = settings_for(kernel_buddy(course_shell).notebook)
+    assert settings.mode == "explain"
+    assert course_runner(settings, runner) is runner
 
 
 @pytest.mark.parametrize("code, complete", [

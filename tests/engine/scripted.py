@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Iterable, Iterator
 
-from buddy_jupyter.engine.ask import register_runner
+from buddy_jupyter.models import register_runner, unregister_runner
 from buddy_jupyter.engine.events import ModelEvent, ModelRequest, StepFinish, StepStart, TextDelta, Usage
 
 
@@ -41,7 +42,12 @@ class ScriptedModel:
             yield TextDelta(item) if isinstance(item, str) else item
 
 
-def install() -> ScriptedModel:
+@contextmanager
+def scripted_model() -> Iterator[ScriptedModel]:
+    """``script:...`` model names answer from a fresh ``ScriptedModel`` until the block ends."""
     model = ScriptedModel()
-    register_runner("script", lambda name, kb: model)
-    return model
+    register_runner("script", lambda name: model)
+    try:
+        yield model
+    finally:
+        unregister_runner("script")

@@ -76,13 +76,10 @@ def test_stop_button_follows_status_and_cancels(kb, open_sidebar_for):
     assert sidebar.errors.errors == []
 
 
-def test_stop_stops_a_real_streaming_answer(kb, open_sidebar_for):
+def test_stop_stops_a_real_streaming_answer(kb, open_sidebar_for, model):
     """The engine's turn on its own thread; the sidebar's Stop cancels it mid-answer."""
-    from buddy_jupyter.engine.ask import Question, ask
+    from buddy_jupyter.ask import Question, ask
     from buddy_jupyter.engine.events import StepStart
-    from tests.engine.scripted import install
-
-    model = install()
     gate, reached = threading.Event(), threading.Event()
     model.answer(StepStart(), "The first half", lambda: (reached.set(), gate.wait(5)), " never shown")
     kb.config.model = "script:test"

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from buddy_jupyter.engine.ask import error_is_relevant
+from buddy_jupyter.ask import error_is_relevant
 from buddy_jupyter.magics import kernel_buddy
 from buddy_jupyter.tutor.index import index_key
 from buddy_jupyter.tutor.tutor import Tutor, get_tutor

@@ -1,6 +1,8 @@
-"""Ask a question in a kernel: pick the session and model, gather context, run the turn.
+"""The use case: ask a question in a kernel.
 
-This is the one path from ``%buddy`` (and the sidebar) to a model.
+Picks the session and the model, applies the course's mode, gathers the notebook's context and
+the tutor's sources, runs the engine's turn and shows the answer as it streams. This is the one
+place that wires the layers together, and the one path from ``%buddy`` (and the sidebar) to a model.
 """
 
 from __future__ import annotations
@@ -9,17 +11,16 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .context import gather, last_error
-from ..errors import InvalidInput
-from .events import ModelError, ModelRequest, ModelRunner, Tool
-from .turn import Turn, TurnResult, history_for_model
-from ..course.policy import course_policy
+from .engine.context import gather, last_error
+from .engine.events import ModelError, ModelRequest, ModelRunner, Tool
+from .engine.turn import Turn, TurnResult, history_for_model
+from .errors import InvalidInput
 
 if TYPE_CHECKING:
-    from ..display import Answer
-    from ..schema import Session
-    from ..store import Store
-    from ..state import KernelBuddy
+    from .display import Answer
+    from .schema import Session
+    from .state import KernelBuddy
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -31,37 +32,23 @@ conversations or the learner's profile are relevant, build on them. You may sear
 past conversations with the search_history and query_history tools, and read the documentation \
 installed on the learner's machine with lookup_docs: prefer it to memory, and cite it."""
 
-RunnerFactory = Callable[[str, "KernelBuddy"], ModelRunner]
-_FACTORIES: dict[str, RunnerFactory] = {}
-
-
-def register_runner(prefix: str, factory: RunnerFactory) -> None:
-    """Make ``PREFIX:...`` model names resolve through ``factory`` (used for scripted test models)."""
-    _FACTORIES[prefix] = factory
-
-
-def _tutor_of(kb: "KernelBuddy"):
+def _tutor_of(kb: "KernelBuddy") -> Callable[[], Any]:
     """The tutor for this kernel's settings, opened on first use (its notes folder can change)."""
     def tutor():
-        from ..tutor.tutor import get_tutor
+        from .tutor.tutor import get_tutor
 
         return get_tutor(kb.config.notes_path or None)
     return tutor
 
 
-def make_runner(model: str, kb: "KernelBuddy") -> ModelRunner:
-    prefix = model.split(":", 1)[0]
-    if prefix in _FACTORIES:
-        return _FACTORIES[prefix](model, kb)
-    if model == "offline":
-        from .offline import OfflineBuddy
-        from .recall import related_answers
+def _offline_buddy(kb: "KernelBuddy") -> ModelRunner:
+    from .engine.offline import OfflineBuddy
+    from .engine.recall import related_answers
 
-        return OfflineBuddy(
-            lambda query: related_answers(kb.store, query, exclude_session=kb.current_session_id or ""),
-            tutor=_tutor_of(kb), namespace=kb.user_ns,
-        )
-    return kb.model_runner(model)
+    return OfflineBuddy(
+        lambda query: related_answers(kb.store, query, exclude_session=kb.current_session_id or ""),
+        tutor=_tutor_of(kb), namespace=kb.user_ns,
+    )
 
 
 class _FailedRunner:
@@ -77,8 +64,11 @@ class _FailedRunner:
 
 
 def _runner_for(model: str, kb: "KernelBuddy") -> ModelRunner:
+    from .engine.providers import runner_for
+
     try:
-        return make_runner(model, kb)
+        return runner_for(model, offline=lambda: _offline_buddy(kb), cache=kb.runners,
+                          base_url=kb.config.base_url or None)
     except ModelError as error:
         return _FailedRunner(model, error)
     except ValueError as error:
@@ -91,12 +81,11 @@ def _real_model_extras(kb: "KernelBuddy", runner: ModelRunner) -> tuple[str, tup
         return "", ()
     profile, tools = "", ()
     try:
-        from ..analytics.profile import profile_for_prompt
-        from ..analytics.tools import history_tools
-        from .docs_tool import lookup_docs_tool
+        from .analytics.profile import profile_for_prompt
+        from .engine.tools import history_tools, lookup_docs_tool
 
-        profile = profile_for_prompt(kb)
-        tools = tuple(history_tools(kb)) + (lookup_docs_tool(_tutor_of(kb), kb.user_ns),)
+        profile = profile_for_prompt(kb.history_scope())
+        tools = tuple(history_tools(kb.history_scope)) + (lookup_docs_tool(_tutor_of(kb), kb.user_ns),)
     except ImportError as error:  # analytics is optional for a conversation to work
         log.warning("history tools unavailable: %s", error)
     return profile, tools
@@ -105,9 +94,9 @@ def _real_model_extras(kb: "KernelBuddy", runner: ModelRunner) -> tuple[str, tup
 def _tag_topics(kb: "KernelBuddy", runner: ModelRunner, question: str, result: TurnResult) -> None:
     """Keep the session's topics current: from the vocabulary after every answer, and named by a real
     model once per session. The learner's own topics are never replaced."""
-    from ..analytics.topics import VOCABULARY, auto_tag_session
-    from ..errors import BuddyError
-    from ..store import records
+    from .analytics.topics import VOCABULARY, auto_tag_session, session_topics
+    from .errors import BuddyError
+    from .store import records
 
     store, session_id = kb.store, result.session_id
     try:
@@ -115,16 +104,31 @@ def _tag_topics(kb: "KernelBuddy", runner: ModelRunner, question: str, result: T
         if (runner.provider_id == "offline" or not kb.config.model_topics or result.error or result.interrupted
                 or not result.text):
             return
-        with store.connection() as con:
-            named = con.execute("SELECT count(*) FROM session_topic WHERE session_id = ? AND source = 'model'",
-                                [session_id]).fetchall()[0][0]
-        if not named:
-            from .tagging import topics_from_model
+        if not session_topics(store, session_id, source="model"):
+            from .engine.tagging import topics_from_model
 
             topics = topics_from_model(runner, question, result.text, list(VOCABULARY))
             records.set_topics(store, session_id, topics, "model")
     except (BuddyError, ModelError) as error:  # a convenience: it must not fail an answer already stored
         log.warning("could not tag topics of %s: %s", session_id, error)
+
+
+def _under_course(kb: "KernelBuddy", runner: ModelRunner) -> ModelRunner:
+    """The runner the notebook's course allows (``CourseOff`` in off mode). The course's teacher notes
+    rank first offline, and sharing resumes when the learner consented earlier."""
+    from .course.policy import course_runner, settings_for
+
+    settings = settings_for(kb.notebook)
+    if settings.notes is not None and not kb.config.notes_path:
+        kb.config.notes_path = str(settings.notes)
+    if settings.active:
+        try:
+            from .course.share import resume
+
+            resume(kb, settings)
+        except Exception as error:  # sharing must never stop a question
+            log.warning("could not resume sharing with the course: %s", error)
+    return course_runner(settings, runner)
 
 
 def error_is_relevant(question: str, error: str, just_before: bool) -> bool:
@@ -134,7 +138,7 @@ def error_is_relevant(question: str, error: str, just_before: bool) -> bool:
         return False
     if just_before:
         return True
-    from .offline import asks_about_error
+    from .engine.offline import asks_about_error
 
     return asks_about_error(question, error.splitlines()[0], contentless=False)
 
@@ -157,19 +161,18 @@ def _reach_store(kb: "KernelBuddy", question: Question) -> tuple["Store", "Sessi
     """The store and session for this turn. When another program holds the notebook's store past the
     lock timeout, the turn goes to a private store and is copied over later (``pending.py``): the
     question is kept, never refused. Turns kept earlier are copied first, once the store is reachable."""
-    from ..errors import StoreLocked
+    from .errors import StoreLocked
 
     store = kb.store
     try:
         session = store.find_session(question.session_id) if question.session_id else kb.current_session(create=True)
-        pending = getattr(kb, "pending", None)
-        if pending is not None and pending.waiting:
-            pending.flush(store)  # before this question, so the history stays in order
+        if kb.pending is not None and kb.pending.waiting:
+            kb.pending.flush(store)  # before this question, so the history stays in order
         return store, session, None
     except StoreLocked as busy:
-        from .pending import PendingTurns
+        from .engine.pending import PendingTurns
 
-        if getattr(kb, "pending", None) is None:
+        if kb.pending is None:
             kb.pending = PendingTurns(str(kb.notebook or store.path))
         kb.pending.target = store
         named = question.session_id or ""
@@ -179,12 +182,12 @@ def _reach_store(kb: "KernelBuddy", question: Question) -> tuple["Store", "Sessi
 
 def ask(kb: "KernelBuddy", question: Question, user_ns: Mapping[str, Any] | None = None,
         show: bool = True) -> tuple[TurnResult, "Answer"]:
-    from ..display import Answer, LiveAnswer
-    from ..transcript import footer
+    from .display import Answer, LiveAnswer
+    from .transcript import footer
 
     model = question.model or kb.config.model or "offline"
     runner = _runner_for(model, kb)  # before anything is stored: an unknown model stores nothing
-    runner = course_policy(kb, runner)  # the course's mode: off refuses here, explain guards a real model
+    runner = _under_course(kb, runner)  # the course's mode: off refuses here, explain guards a real model
     store, session, kept = _reach_store(kb, question)
     kb.current_session_id = session.id
     if kept is not None and getattr(runner, "related", None) is not None:

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..state import KernelBuddy
+    from .state import KernelBuddy
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class ActivityRecorder:
             if not rows:
                 return 0
             try:
-                from ..store.records import ActivityRow, record_activity
+                from .store.records import ActivityRow, record_activity
 
                 written = record_activity(self.kernel_buddy.store, [
                     ActivityRow(time_start=t, duration_ms=d, outcome=o, execution_count=n, cell_id=c)

@@ -8,7 +8,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from buddy_jupyter.analytics import sql
-from buddy_jupyter.analytics.activity import ActivityRecorder
+from buddy_jupyter.activity import ActivityRecorder
 from buddy_jupyter.config import Buddy
 from buddy_jupyter.state import KernelBuddy
 

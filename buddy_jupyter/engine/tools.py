@@ -1,21 +1,25 @@
-"""The buddy's own tools over the learner's history: ranked search and read-only SQL.
+"""The buddy's tools, for real models: its history (ranked search, read-only SQL) and the docs.
 
-Both span every notebook under the kernel's ``history_root``. Their answers are
-plain text tables bounded in size (the model pays for every character); errors
-the model can correct come back as ``ToolError``.
+``search_history`` and ``query_history`` span every notebook of a ``HistoryScope``; their answers
+are plain text tables bounded in size (the model pays for every character). ``lookup_docs``
+reads the documentation installed here through the offline tutor's sources and ranking, so a
+model cites the pandas the learner has, not the one it was trained on. Errors the model can
+correct come back as ``ToolError``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from ..engine.events import Tool, ToolError
+from .events import Tool, ToolError
 
 if TYPE_CHECKING:
-    from ..state import KernelBuddy
+    from ..analytics.scope import HistoryScope
+    from ..tutor.tutor import Tutor
 
 MAX_OUTPUT_CHARS = 8000
 MAX_CELL_CHARS = 300
+MAX_DOCS_QUERY = 500
 
 SCHEMA_HELP = """\
 Views (every row has `notebook`, the notebook's path):
@@ -31,18 +35,17 @@ error type], execution_count), session_topic(session_id, topic, source), memory(
 time_deleted), curriculum(position, topic, goal). Times are UTC timestamps."""
 
 
-def history_tools(kernel_buddy: "KernelBuddy") -> list[Tool]:
-    """``search_history(query)`` and ``query_history(sql)`` for the model, bound to this kernel."""
+def history_tools(scope: Callable[[], "HistoryScope"]) -> list[Tool]:
+    """``search_history(query)`` and ``query_history(sql)`` for the model, over every notebook of ``scope()``."""
 
     def search_history(query: str, limit: int = 8) -> str:
-        from .memory import search_memory
+        from ..analytics.memory import search_memory
 
         if not isinstance(query, str) or not query.strip():
             raise ToolError("give a few keywords to search for")
         limit = max(1, min(int(limit or 8), 20))
         try:
-            found = search_memory(query, store=kernel_buddy.store, root=kernel_buddy.history_root,
-                                  limit=limit, data_dir=kernel_buddy.config.data_dir)
+            found = search_memory(query, limit=limit, **scope().where())
         except Exception as error:  # the conversation goes on without the search
             raise ToolError(f"the history search failed: {error}") from None
         if found.empty:
@@ -54,11 +57,13 @@ def history_tools(kernel_buddy: "KernelBuddy") -> list[Tool]:
         return _table(["notebook", "session", "role", "time (UTC)", "snippet"], rows, truncated=False)
 
     def query_history(sql: str) -> str:
-        from .history import list_stores
-        from .sandbox import ROW_LIMIT, run_sandboxed
+        from ..analytics.sandbox import ROW_LIMIT, QueryRefused, run_sandboxed
 
-        paths = list_stores(kernel_buddy.history_root, data_dir=kernel_buddy.config.data_dir)
-        result = run_sandboxed(sql, paths=paths, store=kernel_buddy.store)
+        where = scope()
+        try:
+            result = run_sandboxed(sql, paths=where.stores(), store=where.store)
+        except QueryRefused as refused:
+            raise ToolError(str(refused)) from None
         text = _table(result.columns, result.rows, truncated=result.truncated, limit=ROW_LIMIT)
         if result.skipped:
             text += f"\n(skipped {len(result.skipped)} notebook(s) busy in another program)"
@@ -91,6 +96,25 @@ def history_tools(kernel_buddy: "KernelBuddy") -> list[Tool]:
             function=query_history,
         ),
     ]
+
+
+def lookup_docs_tool(tutor: Callable[[], "Tutor"], namespace: Mapping[str, Any] | None = None) -> Tool:
+    def lookup_docs(name_or_question: str) -> str:
+        text = (name_or_question or "").strip()[:MAX_DOCS_QUERY]
+        if not text:
+            raise ToolError("give a name (e.g. 'DataFrame.merge', 'str.split') or a short question")
+        return tutor().lookup(text, namespace=namespace)
+
+    return Tool(
+        name="lookup_docs",
+        description=("Look up the documentation installed in the learner's environment (Python's reference, "
+                     "docstrings of builtins, the standard library, pandas, NumPy, Matplotlib and any imported "
+                     "module) and the course's teaching notes. Give a name such as 'df.merge' or 'str.split', "
+                     "or a short question. Returns the best section with its source to cite."),
+        parameters={"type": "object", "properties": {"name_or_question": {"type": "string"}},
+                    "required": ["name_or_question"], "additionalProperties": False},
+        function=lookup_docs,
+    )
 
 
 def _short_notebook(path: Any) -> str:
