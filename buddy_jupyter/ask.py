@@ -32,6 +32,7 @@ conversations or the learner's profile are relevant, build on them. You may sear
 past conversations with the search_history and query_history tools, and read the documentation \
 installed on the learner's machine with lookup_docs: prefer it to memory, and cite it."""
 
+
 def _tutor_of(kb: "KernelBuddy") -> Callable[[], Any]:
     """The tutor for this kernel's settings, opened on first use (its notes folder can change)."""
     def tutor():
@@ -51,26 +52,12 @@ def _offline_buddy(kb: "KernelBuddy") -> ModelRunner:
     )
 
 
-class _FailedRunner:
-    """A model that could not be set up (e.g. no key): the turn records its error like any other."""
-
-    def __init__(self, model: str, error: ModelError):
-        self.provider_id, _, self.model_id = model.partition(":")
-        self.error = error
-
-    def stream(self, request: ModelRequest, cancel):
-        raise self.error
-        yield  # a generator, like every runner
-
-
 def _runner_for(model: str, kb: "KernelBuddy") -> ModelRunner:
     from .engine.providers import runner_for
 
     try:
         return runner_for(model, offline=lambda: _offline_buddy(kb), cache=kb.runners,
                           base_url=kb.config.base_url or None)
-    except ModelError as error:
-        return _FailedRunner(model, error)
     except ValueError as error:
         raise InvalidInput(str(error)) from None
 

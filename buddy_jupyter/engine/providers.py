@@ -32,13 +32,29 @@ NO_KEY = "not-needed"  # the OpenAI client insists on some key; local servers ig
 
 def runner_for(model: str, *, offline: Callable[[], ModelRunner], cache: "RunnerCache",
                base_url: str | None = None) -> ModelRunner:
-    """The runner that answers as ``model``. Raises like ``resolve_runner``."""
+    """The runner that answers as ``model``: ``ValueError`` for a name no provider knows; a model that
+    cannot be set up (no key, a missing library) answers with its error, which the turn records."""
     factory = registered_factory(model.split(":", 1)[0])
     if factory is not None:
         return factory(model)
     if model.strip() == "offline":
         return offline()
-    return cache.get(model, base_url)
+    try:
+        return cache.get(model, base_url)
+    except ModelError as error:
+        return FailedRunner(model, error)
+
+
+class FailedRunner:
+    """A model that could not be set up: it raises its error when asked, like a failing provider."""
+
+    def __init__(self, model: str, error: ModelError):
+        self.provider_id, _, self.model_id = model.partition(":")
+        self.error = error
+
+    def stream(self, request: object, cancel: object):
+        raise self.error
+        yield  # a generator, like every runner
 
 
 class RunnerCache:
