@@ -77,6 +77,7 @@ class SqliteStore:
         self._pending: list[Event] = []
         self.project_id = ""
         self.opens = 0
+        self._titled: set[str] = set()
 
     @property
     def con(self) -> sqlite3.Connection:
@@ -126,6 +127,20 @@ class SqliteStore:
 
     def publish_delta(self, session_id: str, part_id: str, delta: str, field: str = "text") -> None:
         self.events.publish(Event("part.delta", session_id, {"part_id": part_id, "field": field, "delta": delta}))
+
+    def set_status(self, session_id: str, status: str) -> None:
+        """Busy/idle, as the engine reports it: an event, never a write (as in the Store)."""
+        self.events.publish(Event("session.status", session_id, status))
+
+    def title_if_untitled(self, session_id: str, title: str) -> bool:
+        """Every question asks it; like the Store, a session seen titled needs no statement again."""
+        if session_id in self._titled or not title:
+            return False
+        with self.transaction() as con:
+            changed = con.execute("UPDATE session SET title = ?, time_updated = ? WHERE id = ? AND title = ''",
+                                  [title, ids.epoch_ms(), session_id]).rowcount
+        self._titled.add(session_id)
+        return bool(changed)
 
     def create_session(self, title: str = "") -> str:
         sid, created = ids.new_id("session")

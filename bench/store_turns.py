@@ -1,10 +1,14 @@
-"""Figure 1 and the write path: one chat turn, and what each statement of the Store's write path costs.
+"""Figure 1 and the write path: one chat turn through the engine, and what each of its statements costs.
 
-The turn is written the way the engine writes it: the question and the empty answer, then the parts as a
-model's events arrive. Two shapes: the issue's turn (the question's text and cell snapshot, one model
-step) and a heavier one with a tool call (two model steps). Each is measured grouped and naive (one
-transaction per write), warm and after a release, on a fresh store and on the big one, with the SQLite
-baseline beside it; a paced turn streams in real time to show what the lease's release and reopen cost.
+The turn is the engine's own (``scripted_turn``): the question and the empty answer, then the parts as a
+scripted model's events arrive. Two shapes: the issue's turn (the question's text and cell snapshot, one
+model step: step-start, streamed reasoning, a 500-token streamed answer, step-finish) and a heavier one with
+a tool call (two model steps, the tool running then completed between them). Each is measured grouped, as
+the engine writes it, and naive, with the engine's transactions made no-ops so that every write commits on
+its own, which is what the grouping saves; warm, and after a release (the file closed before the turn, as
+the idle timer does between questions); on a fresh store and on the big one; the SQLite baseline through
+the same engine beside it. A paced turn streams in real time, to show what the lease's release and reopen
+cost while an answer streams.
 """
 
 from __future__ import annotations
@@ -21,178 +25,103 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
+from buddy_jupyter.engine.events import StepFinish, ToolCall, ToolResult, Usage
+from buddy_jupyter.engine.turn import Turn
 from buddy_jupyter.schema import ids
-from buddy_jupyter.schema.messages import AssistantMessage, NotebookContext, UserMessage
-from buddy_jupyter.schema.parts import (
-    ReasoningPart, SnapshotPart, StepFinishPart, StepStartPart, TextPart, TimeSpan, Tokens, ToolCompleted, ToolPart,
-    ToolPending, ToolRunning,
-)
-from buddy_jupyter.store import StreamingText
+from buddy_jupyter.schema.parts import ReasoningPart, TextPart
 from buddy_jupyter.store import sql as duck_sql
-from buddy_jupyter.store import store as store_mod
-from buddy_jupyter.store.events import Event
 
+from scripted_turn import SNAPSHOT, ScriptedModel, ask
 from sqlite_baseline import SqliteStore
 from store_corpus import Corpus, make_deltas
 from store_generator import NOTEBOOK
 from store_profile import MS, Profile, ProfiledStore, Results, duck_store, median, p90
 
-FLUSH_INTERVAL = inspect.signature(StreamingText).parameters["flush_interval"].default
+FLUSH_INTERVAL = inspect.signature(Turn).parameters["flush_interval"].default
+TABLE = "   a   b\n0  1  2\n1  3  4\n\n[2 rows x 2 columns]"
 
 
-class TurnTimer:
-    """Wall time of every store call of a turn (used when the stream is paced in real time)."""
+class TurnStore:
+    """The store as one turn sees it: counts the commits the turn makes and times each store call made
+    outside a transaction (a transaction is one call). ``grouped=False`` makes the engine's
+    ``transaction()`` a no-op, so each write commits on its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Any, *, grouped: bool = True):
+        self._store = store
+        self._grouped = grouped
+        self._depth = 0
+        self._streamed: set[str] = set()
+        self.commits = 0
+        self.flushes = 0
+        """Writes of a streamed part between its first words and its end (at the flush interval)."""
         self.calls: list[float] = []
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
     @contextmanager
-    def __call__(self) -> Iterator[None]:
-        t = time.perf_counter()
-        try:
+    def transaction(self) -> Iterator[None]:
+        if self._depth or not self._grouped:
             yield
+            return
+        started = time.perf_counter()
+        self._depth += 1
+        try:
+            with self._store.transaction():
+                yield
         finally:
-            self.calls.append(time.perf_counter() - t)
+            self._depth -= 1
+        self.commits += 1
+        self.calls.append(time.perf_counter() - started)
+
+    def append_message(self, message: Any, parts: Any = ()) -> None:
+        self._call(self._store.append_message, message, parts)
+
+    def update_message(self, message: Any) -> None:
+        self._call(self._store.update_message, message)
+
+    def put_part(self, part: Any) -> None:
+        if isinstance(part, (TextPart, ReasoningPart)) and part.time is not None and part.time.end is None:
+            self.flushes += part.id in self._streamed
+            self._streamed.add(part.id)
+        self._call(self._store.put_part, part)
+
+    def title_if_untitled(self, session_id: str, title: str) -> bool:
+        # a session seen titled costs no statement, so only a change counts as a commit
+        return self._call(self._store.title_if_untitled, session_id, title, commits=None)
+
+    def publish_delta(self, *args: Any) -> None:
+        self._call(self._store.publish_delta, *args, commits=False)
+
+    def _call(self, verb: Callable[..., Any], *args: Any, commits: bool | None = True) -> Any:
+        if self._depth:
+            return verb(*args)
+        started = time.perf_counter()
+        result = verb(*args)
+        self.calls.append(time.perf_counter() - started)
+        self.commits += bool(result) if commits is None else commits
+        return result
 
 
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
+def turn_models(corpus: Corpus, pace: float = 0.0) -> tuple[str, dict[bool, ScriptedModel]]:
+    """The question and the model of each shape (with a tool call or not), from the corpus's realistic text."""
+    question = corpus.question(random.Random(5))
+    reasoning = make_deltas(corpus, 6, 80)
+    answer = make_deltas(corpus, 7, 500)
+    plain = ScriptedModel(reasoning, answer, StepFinish("stop", Usage(2400, len(answer), len(reasoning)), 0.0007),
+                          pace=pace)
+    tool = ScriptedModel(reasoning, answer, StepFinish("stop", Usage(2400, len(answer), cache_read=1800), 0.0007),
+                         tool=(ToolCall("call_0001", "inspect_dataframe", {"name": "df"}),
+                               ToolResult("call_0001", "inspect_dataframe", output=TABLE),
+                               StepFinish("tool-calls", Usage(2100, 60, 80), 0.0004)), pace=pace)
+    return question, {False: plain, True: tool}
 
 
-def _stream(T: Callable[[], Any], text: StreamingText, deltas: list[str], pace: float) -> int:
-    """Stream ``deltas`` into ``text`` (``pace`` seconds apart); returns the flushes it wrote."""
-    before = text.flushes
-    for d in deltas:
-        if pace:
-            time.sleep(pace)
-        with T():
-            text.append(d)
-    return text.flushes - before
-
-
-def run_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: list[str], *, grouped: bool,
-             pace: float = 0.0, timer: TurnTimer | None = None, tool: bool = True) -> int:
-    """Write one turn; returns the number of transactions. ``pace``: seconds per streamed token.
-
-    ``tool``: the heavier turn (8 parts over two model steps, a tool call between them); without it, the
-    issue's turn (6 parts: the question's text and cell snapshot, then one model step)."""
-    if not tool:
-        return _run_plain_turn(store, sid, question, reasoning, answer, grouped=grouped, pace=pace, timer=timer)
-    tx = store.transaction if grouped else _nothing
-    T = timer or (lambda: _nothing())
-    n_tx = 0
-    exec_count = 7
-    uid, ut = ids.new_id("message")
-    user = UserMessage(id=uid, session_id=sid, time_created=ut, model="gpt-4o-mini",
-                       context=NotebookContext(cell_id="a1b2c3d4", execution_count=exec_count))
-    utext = TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=uid, text=question)
-    with T():
-        if grouped:
-            store.append_message(user, [utext])
-            n_tx += 1
-        else:
-            store.append_message(user)
-            store.put_part(utext)
-            n_tx += 2
-    aid, at = ids.new_id("message")
-    asst = AssistantMessage(id=aid, session_id=sid, time_created=at, parent_id=uid, model_id="gpt-4o-mini",
-                            provider_id="openai", owner=store_mod.owner_tag())
-    ss1 = StepStartPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid)
-    with T():
-        if grouped:
-            store.append_message(asst, [ss1])
-            n_tx += 1
-        else:
-            store.append_message(asst)
-            store.put_part(ss1)
-            n_tx += 2
-    with T():
-        rs = StreamingText(store, ReasoningPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
-    n_tx += 1
-    n_tx += _stream(T, rs, reasoning, pace)
-    call = ToolPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, call_id="call_0001",
-                    tool="inspect_dataframe", state=ToolPending(input={"name": "df"}, raw='{"name": "df"}'))
-    with T(), tx():  # the tool call starts: reasoning ends
-        rs.finish()
-        store.put_part(call)
-    n_tx += 1 if grouped else 2
-    sf1 = StepFinishPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, reason="tool-calls",
-                         tokens=Tokens(input=2100, output=60, reasoning=80), cost=0.0004)
-    t_run = ids.epoch_ms()
-    with T(), tx():  # the model request ends, the tool starts
-        store.put_part(sf1)
-        store.put_part(call.model_copy(update={"state": ToolRunning(input={"name": "df"}, time=TimeSpan(start=t_run))}))
-    n_tx += 1 if grouped else 2
-    done = ToolCompleted(input={"name": "df"}, output="   a   b\n0  1  2\n1  3  4\n\n[2 rows x 2 columns]",
-                         title="inspect_dataframe(df)", time=TimeSpan(start=t_run, end=ids.epoch_ms()))
-    ss2 = StepStartPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid)
-    with T(), tx():  # the tool returns, the next request starts, the answer begins
-        store.put_part(call.model_copy(update={"state": done}))
-        store.put_part(ss2)
-        st = StreamingText(store, TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
-    n_tx += 1 if grouped else 3
-    n_tx += _stream(T, st, answer, pace)
-    sf2 = StepFinishPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, reason="stop",
-                         tokens=Tokens(input=2400, output=len(answer), cache=Tokens.Cache(read=1800)), cost=0.0007)
-    final = asst.model_copy(update={
-        "time_completed": ids.utcnow(), "finish": "stop", "owner": None, "cost": 0.0011,
-        "tokens": Tokens(input=4500, output=60 + len(answer), reasoning=80, cache=Tokens.Cache(read=1800))})
-    with T(), tx():  # the answer ends: text end + step-finish + message completion
-        st.finish()
-        store.put_part(sf2)
-        store.update_message(final)
-    n_tx += 1 if grouped else 3
-    return n_tx
-
-
-def _run_plain_turn(store: Any, sid: str, question: str, reasoning: list[str], answer: list[str], *, grouped: bool,
-                    pace: float, timer: TurnTimer | None) -> int:
-    """The issue's turn: user message, assistant message, 6 parts, a 500-token streamed text."""
-    tx = store.transaction if grouped else _nothing
-    T = timer or (lambda: _nothing())
-    n_tx = 0
-    uid, ut = ids.new_id("message")
-    user = UserMessage(id=uid, session_id=sid, time_created=ut, model="gpt-4o-mini",
-                       context=NotebookContext(cell_id="a1b2c3d4", execution_count=7))
-    user_parts = [TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=uid, text=question),
-                  SnapshotPart(id=ids.new_id("part")[0], session_id=sid, message_id=uid,
-                               snapshot="df = pd.read_csv('sales.csv')\ndf.merge(regions, on='region')")]
-    aid, at = ids.new_id("message")
-    asst = AssistantMessage(id=aid, session_id=sid, time_created=at, parent_id=uid, model_id="gpt-4o-mini",
-                            provider_id="openai", owner=store_mod.owner_tag())
-    with T(), tx():  # the question and the (empty) answer, as the engine stores them
-        if grouped:
-            store.append_message(user, user_parts)
-        else:
-            store.append_message(user)
-            for part in user_parts:
-                store.put_part(part)
-        store.append_message(asst)
-    n_tx += 2 if grouped else 4
-    with T():  # the model request starts
-        store.put_part(StepStartPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
-    n_tx += 1
-    with T():
-        rs = StreamingText(store, ReasoningPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
-    n_tx += 1
-    n_tx += _stream(T, rs, reasoning, pace)
-    with T(), tx():  # reasoning ends, the answer begins
-        rs.finish()
-        st = StreamingText(store, TextPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid))
-    n_tx += 1 if grouped else 2
-    n_tx += _stream(T, st, answer, pace)
-    sf = StepFinishPart(id=ids.new_id("part")[0], session_id=sid, message_id=aid, reason="stop",
-                        tokens=Tokens(input=2400, output=len(answer), reasoning=len(reasoning)), cost=0.0007)
-    final = asst.model_copy(update={
-        "time_completed": ids.utcnow(), "finish": "stop", "owner": None, "cost": 0.0007,
-        "tokens": Tokens(input=2400, output=len(answer), reasoning=len(reasoning))})
-    with T(), tx():  # the answer ends: text end + step-finish + message completion
-        st.finish()
-        store.put_part(sf)
-        store.update_message(final)
-    n_tx += 1 if grouped else 3
-    return n_tx
+def one_turn(store: Any, session_id: str, question: str, model: ScriptedModel, *, grouped: bool,
+             tool: bool) -> TurnStore:
+    seen = TurnStore(store, grouped=grouped)
+    ask(seen, session_id, model, question, context="" if tool else SNAPSHOT)
+    return seen
 
 
 def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corpus: Corpus,
@@ -200,18 +129,11 @@ def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corp
     """Turns on one kind of store, round-robin over the variants so that the machine's noise hits all alike.
 
     Variants: Store naive / Store grouped (one Store object, alternating turns in one session), SQLite naive /
-    grouped. ``released``: the store is closed right before each of its turns (the close is timed separately),
-    so the turn must reopen the file.
+    grouped, each in both shapes. ``released``: the store is closed right before each of its turns (the close
+    is timed separately), so the turn must reopen the file.
     """
-    question = corpus.question(random.Random(5))
-    reasoning = make_deltas(corpus, 6, 80)
-    answer = make_deltas(corpus, 7, 500)
+    question, models = turn_models(corpus)
     profiles: dict[str, Profile] = {}
-    events = [0]
-
-    def count(_: Event) -> None:
-        events[0] += 1
-
     for released in (False, True):
         phase = "after release" if released else "warm"
         duck = duck_store(duck_path, None, max_hold=3600.0, idle_release=60.0)
@@ -219,7 +141,7 @@ def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corp
         sids = {id(duck): duck.create_session("benchmark conversation").id,
                 id(lite): lite.create_session("benchmark conversation")}
         for st in (duck, lite):
-            st.events.subscribe(count)
+            st.events.subscribe(lambda event: None)  # a listener, as the display is in a kernel
         variants = [("Store, naive", duck, False, False), ("Store, grouped", duck, True, False),
                     ("SQLite, naive", lite, False, False), ("SQLite, grouped", lite, True, False),
                     ("Store, naive, tool", duck, False, True), ("Store, grouped, tool", duck, True, True),
@@ -240,7 +162,7 @@ def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corp
                         store.profile = profs[name] if i >= 2 else Profile()
                 gc.collect()
                 t = time.perf_counter()
-                txs[name] = run_turn(store, sids[id(store)], question, reasoning, answer, grouped=grouped, tool=tool)
+                txs[name] = one_turn(store, sids[id(store)], question, models[tool], grouped=grouped, tool=tool).commits
                 if i >= 2:
                     times[name].append(time.perf_counter() - t)
         duck.profile = Profile()  # the final close belongs to no turn
@@ -268,10 +190,9 @@ def bench_turns(res: Results, label: str, duck_path: Path, lite_path: Path, corp
 
 
 def bench_paced(res: Results, duck_path: Path, corpus: Corpus, turns: int = 2) -> None:
-    """A turn streamed in real time (60 tokens/s) with the Store's default lease, and with a 1 s idle release."""
-    question = corpus.question(random.Random(5))
-    reasoning = make_deltas(corpus, 6, 80)
-    answer = make_deltas(corpus, 7, 500)
+    """The turn with a tool call streamed in real time (60 tokens/s) with the Store's default lease, and with a
+    1 s idle release."""
+    question, models = turn_models(corpus, pace=1 / 60)
     for name, kwargs in (("Store (default lease)", {}), ("Store idle_release=1 s", {"idle_release": 1.0})):
         prof = Profile()
         store = ProfiledStore(duck_path, notebook=NOTEBOOK, profile=prof, **kwargs)
@@ -279,19 +200,20 @@ def bench_paced(res: Results, duck_path: Path, corpus: Corpus, turns: int = 2) -
         sid = store.create_session("paced conversation").id
         store.close()
         prof.reset()
-        totals, stalls, opens, txs = [], [], [], []
+        totals, stalls, opens, txs, flushes = [], [], [], [], []
         for _ in range(turns):
-            timer = TurnTimer()
             before = store.lease.opens
-            txs.append(run_turn(store, sid, question, reasoning, answer, grouped=True, pace=1 / 60, timer=timer))
-            totals.append(sum(timer.calls))
-            stalls.append(max(timer.calls))
+            seen = one_turn(store, sid, question, models[True], grouped=True, tool=True)
+            txs.append(seen.commits)
+            flushes.append(seen.flushes)
+            totals.append(sum(seen.calls))
+            stalls.append(max(seen.calls))
             opens.append(store.lease.opens - before)
             time.sleep(idle + 0.2)  # the idle release closes the file between turns, as between questions
         store.close()
         res.add(f"1 turn big, paced 60 tok/s, {name}: store time", median(totals) * MS, None, "(info)")
         res.notes.append(
-            f"paced turn, {name} (grouped; {median(txs):.0f} transactions incl. {median(txs) - 7:.0f} flushes; "
+            f"paced turn, {name} (grouped; {median(txs):.0f} transactions incl. {median(flushes):.0f} flushes; "
             f"idle_release={idle:g} s, max_hold={hold:g} s, flush_interval={FLUSH_INTERVAL:g} s): store time "
             f"{median(totals) * MS:.0f} ms per turn, longest single call {max(stalls) * MS:.0f} ms, file opened "
             f"{median(opens):.0f} times per turn; by statement (ms per turn): "
