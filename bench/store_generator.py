@@ -113,14 +113,8 @@ class Generator:
     def _part(self, parts: dict, sid: str, mid: str, seq: int, ptype: str, created: int, updated: int,
               data: dict) -> None:
         pid = fast_id("prt", created, self.r.getrandbits(50))
-        parts["id"].append(pid)
-        parts["session_id"].append(sid)
-        parts["message_id"].append(mid)
-        parts["seq"].append(seq)
-        parts["type"].append(ptype)
-        parts["tc"].append(created)
-        parts["tu"].append(updated)
-        parts["data"].append(_dumps(data))
+        _append(parts, id=pid, session_id=sid, message_id=mid, seq=seq, type=ptype, tc=created, tu=updated,
+                data=_dumps(data))
 
     def _session(self, si: int, S: dict, M: dict, P: dict) -> None:
         r, c, plan = self.r, self.c, self.plan
@@ -249,33 +243,21 @@ class Generator:
             else:
                 t = completed + int(r.expovariate(1 / 240.0) * 1e6)
             updated = completed
-        S["id"].append(sid)
-        S["project_id"].append(self.project_id)
-        S["title"].append(title)
-        S["tc"].append(created)
-        S["tu"].append(updated)
-        S["ta"].append(updated + 86_400_000_000 if si in plan.archived else None)
-        S["message_count"].append(count)
-        S["tokens_input"].append(tin)
-        S["tokens_output"].append(tout)
-        S["cost"].append(round(cost_total, 6))
+        _append(S, id=sid, project_id=self.project_id, title=title, tc=created, tu=updated,
+                ta=updated + 86_400_000_000 if si in plan.archived else None, message_count=count,
+                tokens_input=tin, tokens_output=tout, cost=round(cost_total, 6))
 
     @staticmethod
     def _message(M: dict, mid: str, sid: str, seq: int, role: str, tc: int, tu: int, tcomp: int, model_id: str,
                  provider_id: str | None, usage: list[int] | None, cost: float | None, data: dict,
                  finish: str | None = None, error_name: str | None = None) -> None:
-        M["id"].append(mid)
-        M["session_id"].append(sid)
-        M["seq"].append(seq)
-        M["role"].append(role)
-        M["tc"].append(tc)
-        M["tu"].append(tu)
-        M["tcomp"].append(tcomp)
-        M["model_id"].append(model_id)
-        M["provider_id"].append(provider_id)
-        for k, name in enumerate(("ti", "to", "tr", "tcr", "tcw")):
-            M[name].append(usage[k] if usage else None)
-        M["cost"].append(cost)
-        M["finish"].append(finish)
-        M["error_name"].append(error_name)
-        M["data"].append(_dumps(data))
+        ti, to, tr, tcr, tcw = usage if usage else (None,) * 5
+        _append(M, id=mid, session_id=sid, seq=seq, role=role, tc=tc, tu=tu, tcomp=tcomp, model_id=model_id,
+                provider_id=provider_id, ti=ti, to=to, tr=tr, tcr=tcr, tcw=tcw, cost=cost, finish=finish,
+                error_name=error_name, data=_dumps(data))
+
+
+def _append(columns: dict[str, list], **row: Any) -> None:
+    """One row into the column lists the staging frames are built from."""
+    for name, value in row.items():
+        columns[name].append(value)
