@@ -18,43 +18,26 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
 
-from buddy_jupyter.engine.events import (
-    ModelRequest, ReasoningDelta, StepFinish, StepStart, TextDelta, ToolCall, ToolResult, Usage,
-)
-from buddy_jupyter.engine.turn import Turn
+from buddy_jupyter.engine.events import StepFinish, ToolCall, ToolResult, Usage
 from buddy_jupyter.store import Store
 
-SNAPSHOT = "df = pd.read_csv('sales.csv')\nmerged = df.merge(regions, on='region')\nlen(merged)"
+from scripted_turn import SNAPSHOT, ScriptedModel, ask
 
 
-class InstantModel:
-    provider_id, model_id = "bench", "instant"
-
-    def __init__(self, tool: bool):
-        self.tool = tool
-
-    def stream(self, request, cancel):
-        yield StepStart()
-        yield ReasoningDelta("Looking for the learner's earlier questions about merges.")
-        if self.tool:
-            yield ToolCall("call-1", "search_history", {"query": "merge"})
-            yield ToolResult("call-1", "search_history", output="- Merging frames: how='left' keeps rows")
-            yield StepFinish("tool-calls", Usage(120, 12))
-            yield StepStart()
-        for i in range(500):
-            yield TextDelta(f"word{i} ")
-        yield StepFinish("stop", Usage(300, 500))
+def instant_model(tool: bool) -> ScriptedModel:
+    return ScriptedModel(
+        ["Looking for the learner's earlier questions about merges."], [f"word{i} " for i in range(500)],
+        StepFinish("stop", Usage(300, 500)),
+        tool=(ToolCall("call-1", "search_history", {"query": "merge"}),
+              ToolResult("call-1", "search_history", output="- Merging frames: how='left' keeps rows"),
+              StepFinish("tool-calls", Usage(120, 12))) if tool else None)
 
 
 def one_turn(store: Store, session_id: str, tool: bool) -> float:
-    question = "Why does my merge drop rows?"
     started = time.perf_counter()
-    turn = Turn(store, session_id, InstantModel(tool))
-    user = turn.store_question(question, context="" if tool else SNAPSHOT, cell_id="a1b2c3d4", execution_count=7)
-    turn.run(user, ModelRequest(prompt=question), threading.Event())
+    ask(store, session_id, instant_model(tool), "Why does my merge drop rows?", context="" if tool else SNAPSHOT)
     return (time.perf_counter() - started) * 1000
 
 
