@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import StoreError
+from . import sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,7 +52,7 @@ def _quote(text: str) -> str:
 
 
 def _options(block: int = BLOCK_SIZE) -> str:
-    return f"BLOCK_SIZE {block}, STORAGE_VERSION '{STORAGE_VERSION}'"
+    return sql.FILE_OPTIONS.format(block=block, version=STORAGE_VERSION)
 
 
 def stored_bytes(path: Path) -> int:
@@ -74,20 +75,16 @@ def create(path: Path) -> None:
 
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {_quote(str(path))} AS new_store ({_options()})")
-        con.execute("DETACH new_store")
+        con.execute(sql.ATTACH_NEW_STORE.format(path=_quote(str(path)), options=_options()))
+        con.execute(sql.DETACH_NEW_STORE)
     finally:
         con.close()
 
 
 def current_format(con: "duckdb.DuckDBPyConnection") -> tuple[str, int]:
     """The open file's storage version (``v1.4.0+``) and block size, from the catalog (no data read)."""
-    version = con.execute(
-        "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()[0][0]
-    block = con.execute(
-        "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
-    ).fetchall()[0][0]
+    version = con.execute(sql.SELECT_STORAGE_VERSION).fetchall()[0][0]
+    block = con.execute(sql.SELECT_BLOCK_SIZE).fetchall()[0][0]
     return str(version or ""), int(block)
 
 
@@ -132,30 +129,29 @@ def rewrite(path: Path, block: int | None = None) -> dict[str, int]:
     _unlink(new)
     con = duckdb.connect(":memory:")
     try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute(f"ATTACH {_quote(str(path))} AS src")
+        con.execute(sql.NO_PROGRESS_BAR)
+        con.execute(sql.ATTACH_SOURCE.format(path=_quote(str(path))))
         try:
-            con.execute("CHECKPOINT src")  # the write-ahead log goes into the file before it is copied
+            con.execute(sql.CHECKPOINT_SOURCE)
             if block is None:
-                current = con.execute("SELECT block_size FROM pragma_database_size() WHERE database_name = 'src'"
-                                      ).fetchall()[0][0]
+                current = con.execute(sql.SOURCE_BLOCK_SIZE).fetchall()[0][0]
                 block = block_size_for(stored_bytes(path), current)
-            con.execute(f"ATTACH {_quote(str(new))} AS dst ({_options(block)})")
+            con.execute(sql.ATTACH_COPY.format(path=_quote(str(new)), options=_options(block)))
             try:
-                con.execute("COPY FROM DATABASE src TO dst")
+                con.execute(sql.COPY_SOURCE)
                 counts = _counts(con, "src")
                 copied = _counts(con, "dst")
                 if counts != copied:
                     raise StoreError(f"rewriting {path.name} copied different row counts ({copied} for {counts}); "
                                      "the store was left as it was")
-                con.execute("CHECKPOINT dst")
+                con.execute(sql.CHECKPOINT_COPY)
             finally:
-                con.execute("DETACH dst")
+                con.execute(sql.DETACH_COPY)
             _unlink(_wal(new))
             os.replace(path, old)  # the old file stays until the new one is in place
             os.replace(new, path)
         finally:
-            con.execute("DETACH src")
+            con.execute(sql.DETACH_SOURCE)
     except BaseException:
         _unlink(new)
         _unlink(_wal(new))
@@ -170,10 +166,9 @@ def rewrite(path: Path, block: int | None = None) -> dict[str, int]:
 
 
 def _counts(con: "duckdb.DuckDBPyConnection", database: str) -> dict[str, int]:
-    tables = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY 1",
-        [database]).fetchall()]
-    return {table: con.execute(f'SELECT count(*) FROM {database}.main."{table}"').fetchall()[0][0] for table in tables}
+    tables = [row[0] for row in con.execute(sql.TABLES_OF, [database]).fetchall()]
+    return {table: con.execute(sql.COUNT_ROWS.format(database=database, table=table)).fetchall()[0][0]
+            for table in tables}
 
 
 def _sibling(path: Path, suffix: str) -> Path:

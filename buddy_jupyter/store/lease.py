@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..errors import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, StoreUnwritable
+from . import sql
 from .queue import WaitingRoom
 
 if TYPE_CHECKING:
@@ -217,9 +218,7 @@ class Lease:
                     raise _classify_open_error(self.path, error) from error
         finally:
             room.leave(ticket)
-        # DuckDB draws a progress bar (a widget in Jupyter) for a statement that runs over 2 s,
-        # e.g. a migration copying a large table: never for the store's own work.
-        con.execute("SET enable_progress_bar = false")
+        con.execute(sql.NO_PROGRESS_BAR)  # e.g. a migration copying a large table draws none
         self.opens += 1
         self._opened_at = time.monotonic()
         _held.add(self)

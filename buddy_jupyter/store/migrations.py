@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from . import views
+from . import sql, views
 
 if TYPE_CHECKING:
     import duckdb
@@ -95,20 +95,13 @@ def m001_conversation_tables(con: "duckdb.DuckDBPyConnection") -> None:
 
 
 def ensure_ledger(con: "duckdb.DuckDBPyConnection") -> None:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS buddy_migrations ("
-        " name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-    )
+    con.execute(sql.CREATE_LEDGER)
 
 
 def applied(con: "duckdb.DuckDBPyConnection") -> list[str]:
-    tables = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'buddy_migrations'"
-    ).fetchall()[0][0]
-    if not tables:
+    if not con.execute(sql.LEDGER_EXISTS).fetchall()[0][0]:
         return []
-    return [row[0] for row in con.execute("SELECT name FROM buddy_migrations ORDER BY name").fetchall()]
+    return [row[0] for row in con.execute(sql.APPLIED_MIGRATIONS).fetchall()]
 
 
 def unknown(names: list[str]) -> list[str]:
@@ -140,7 +133,7 @@ def migrate(con: "duckdb.DuckDBPyConnection") -> list[str]:
         ensure_ledger(con)
         for name, fn in todo:
             fn(con)
-            con.execute("INSERT INTO buddy_migrations (name) VALUES (?)", [name])
+            con.execute(sql.RECORD_MIGRATION, [name])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -153,10 +146,7 @@ def refuse_foreign(con: "duckdb.DuckDBPyConnection") -> None:
 
     if applied(con):
         return
-    found = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
-    ).fetchall()]
+    found = [row[0] for row in con.execute(sql.TABLES_AND_VIEWS).fetchall()]
     if found:
         raise ForeignFile(f"this file is not a buddy store (it holds {', '.join(sorted(found)[:5])} and no "
                           "buddy_migrations); it was left as it is")
@@ -169,9 +159,7 @@ def repair_views(con: "duckdb.DuckDBPyConnection", names: list[str]) -> bool:
     """Create the buddy's views again when one is missing; True if it did."""
     if "m003_analytics_views" not in names:
         return False
-    present = {row[0] for row in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main'"
-    ).fetchall()}
+    present = {row[0] for row in con.execute(sql.VIEW_NAMES).fetchall()}
     if set(BUDDY_VIEWS) <= present:
         return False
     con.execute(VIEWS_M003)
