@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from . import sql, views
+from .transaction import atomic
 
 if TYPE_CHECKING:
     import duckdb
@@ -128,16 +129,11 @@ def migrate(con: "duckdb.DuckDBPyConnection") -> list[str]:
     if not todo:
         repair_views(con, names)
         return []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         ensure_ledger(con)
         for name, fn in todo:
             fn(con)
             con.execute(sql.RECORD_MIGRATION, [name])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return [name for name, _ in todo]
 
 

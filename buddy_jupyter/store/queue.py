@@ -59,7 +59,7 @@ class WaitingRoom:
             pid = _pid_of(name)
             if pid is None:
                 continue
-            if pid != self.pid and not _alive(pid):
+            if pid != self.pid and not process_alive(pid):
                 self.leave(name)
                 continue
             live.append(name)
@@ -91,7 +91,8 @@ def _pid_of(name: str) -> int | None:
     return int(parts[1])
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """A process of this machine is running with ``pid`` (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
