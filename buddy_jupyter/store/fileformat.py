@@ -2,11 +2,10 @@
 
 DuckDB fixes two things when it creates a file: its storage version (a file written
 by DuckDB 2.x with default settings is ``v2.0.0+``, which the DuckDB CLI 1.4/1.5,
-DBeaver and older notebooks refuse) and its block size (256 KiB by default: an empty
-store took 3 MiB). New stores are created as ``STORAGE_VERSION`` with ``BLOCK_SIZE``
-(16 KiB) blocks. Small blocks cost on scans once a store is large (at 1M parts,
-loading a session took 2.5 times as long as with 256 KiB blocks: bench/README.md),
-so a store that grows past ``LARGE_AT`` is rewritten with ``LARGE_BLOCK_SIZE`` blocks.
+DBeaver and older notebooks refuse) and its block size (256 KiB by default, which
+makes even an empty store large). New stores are created as ``STORAGE_VERSION`` with
+``BLOCK_SIZE`` (16 KiB) blocks. Small blocks slow scans once a store is large, so a
+store that grows past ``LARGE_AT`` is rewritten with ``LARGE_BLOCK_SIZE`` blocks.
 
 A store in another format (made before, or grown past ``LARGE_AT``) is rewritten
 once when it opens (and on ``%buddy compact``): copied into a new file, its row
@@ -29,15 +28,15 @@ if TYPE_CHECKING:
 STORAGE_VERSION = "v1.4.0"
 """The oldest DuckDB that reads the store (every migration up to m005 works on it)."""
 BLOCK_SIZE = 16 * 1024
-"""DuckDB's smallest block, for new stores: a store with a few sessions is about 150-250 KB (256 KiB
-blocks: 3.4 MB)."""
+"""DuckDB's smallest block, for new stores: most stores hold a few sessions, and every table and
+index takes whole blocks."""
 LARGE_BLOCK_SIZE = 256 * 1024
 """DuckDB's default block, for large stores: scans (a session's parts, the analytics) run as before."""
 LARGE_AT = 16 * 2**20
-"""A store of 16 KiB blocks larger than this (about 40,000 parts) is rewritten with large blocks."""
+"""A store of 16 KiB blocks larger than this is rewritten with large blocks."""
 AUTO_REWRITE_MAX = 128 * 2**20
-"""A store up to this size is rewritten when it opens (a few seconds); a larger one when the learner
-runs ``%buddy compact`` (a notice says so)."""
+"""A store up to this size is rewritten when it opens (the learner waits for the copy); a larger one
+when the learner runs ``%buddy compact`` (a notice says so)."""
 SMALL_AT = 4 * 2**20
 """``compact`` goes back to small blocks below this (a gap, so that a store never goes back and forth)."""
 

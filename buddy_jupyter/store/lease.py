@@ -43,7 +43,7 @@ RETRY_CAP = 0.05
 QUEUE_POLL = 0.01
 """How often a process waiting behind others in the store's queue looks whether its turn came."""
 MIN_TURN = 0.25
-"""A busy holder keeps the file this long even when someone queued (each open costs 50-85 ms: letting
+"""A busy holder keeps the file this long even when someone queued (opening the file is slow: letting
 go after every write of a streamed answer spent more time opening than writing)."""
 QUEUE_CHECK = 0.05
 """While a process holds the file idle, how often it looks whether another one queued for it."""

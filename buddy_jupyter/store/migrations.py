@@ -221,8 +221,8 @@ def m003_analytics_views(con: "duckdb.DuckDBPyConnection") -> None:
 @migration
 def m004_drop_unused_indexes(con: "duckdb.DuckDBPyConnection") -> None:
     """DuckDB 2.0 answers every read here with a scan (its ART indexes serve point lookups
-    only) and the three secondary indexes took about a third of the file (170 of 475 MiB at
-    1M parts): measured in bench/bench_store.py. Primary keys stay."""
+    only), so the three secondary indexes served no read and took a large share of the
+    file. Primary keys stay."""
     con.execute(
         "DROP INDEX IF EXISTS message_by_session; DROP INDEX IF EXISTS part_by_session; "
         "DROP INDEX IF EXISTS part_by_message;"
@@ -234,14 +234,14 @@ def m005_part_rows_for_fast_session_reads(con: "duckdb.DuckDBPyConnection") -> N
     """Store ``part.data`` uncompressed, and drop the primary key of ``part``.
 
     A long session's parts are spread across the table (they interleave with every other
-    session's); DuckDB decodes whole compressed vectors to read them, so loading a
-    500-message session from a 1M-part store spent 20-30 ms decoding other sessions' JSON.
-    Uncompressed, that read takes about 6 ms. The primary key's index took the room
-    back (about 60 MiB at 1M parts): part ids stay unique by construction (minted from one
-    monotonic clock with random bits; a part is inserted only by the process that writes its
-    message, and the Store looks for an existing row whenever it did not write the message).
-    Figures: bench/bench_store.py. DuckDB 2.0 cannot alter a column's compression or drop a
-    key, so the table is copied in its physical order, dropped and renamed.
+    session's); DuckDB decodes whole compressed vectors to read them, so loading a long
+    session from a large store spent most of its time decoding other sessions' JSON.
+    Uncompressed, the session's rows are read without decoding the rest. The primary key's
+    index is dropped for the room it took: part ids stay unique by construction (minted from
+    one monotonic clock with random bits; a part is inserted only by the process that writes
+    its message, and the Store looks for an existing row whenever it did not write the
+    message). DuckDB 2.0 cannot alter a column's compression or drop a key, so the table is
+    copied in its physical order, dropped and renamed.
     """
     con.execute(
         """
