@@ -1,15 +1,15 @@
 """Every notebook's history in one DuckDB connection.
 
 Design: an in-memory DuckDB instance ``ATTACH``es each store ``(READ_ONLY)``
-(about 1 ms each, a few threads at once) as ``nb0``, ``nb1``, ... Each store
+(a few threads at once) as ``nb0``, ``nb1``, ... Each store
 *table* becomes a view of the same name in the in-memory catalog: the ``UNION
 ALL BY NAME`` of that table in every store, with a ``notebook`` column (the
 notebook's path) first. The store's *views* (``messages``, ``turns``,
 ``tool_calls``, ``timeline``) are then defined once over those unions
-(``UNION_VIEWS``: the same columns, joins matching the notebook too). So the
-same query runs on one notebook (``store.connection()``) or on all of them, and
-stores not yet migrated to the views still count. (Unioning each store's own
-views instead costs a plan per store: 200 stores took 1.3 s against 0.04 s.)
+(``UNION_VIEWS``: the same definition as the store's own, joins matching the
+notebook too). So the same query runs on one notebook (``store.connection()``)
+or on all of them, and stores not yet migrated to the views still count.
+(Unioning each store's own views instead would cost a query plan per store.)
 
 Two DuckDB facts shape this module:
 
@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
+from ..store import views as store_views
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -46,66 +48,13 @@ if TYPE_CHECKING:
 
 
 TABLES = ("project", "session", "message", "part", "activity", "session_topic", "memory", "curriculum")
-VIEWS = ("messages", "turns", "tool_calls", "timeline")
+VIEWS = store_views.NAMES
 RELATIONS = TABLES + VIEWS
 VIEW_TABLES = ("session", "message", "part", "activity")
 """The tables the views read."""
 
-# The store's views (``migrations.VIEWS_M003``, the newest) again, over the unions: same columns,
-# but a row's notebook is its own, and joins also match the notebook, so that two stores holding
-# the same ids (a notebook folder copied with its .buddy) never multiply each other's rows.
-# tests/analytics/test_views_and_migrations.py checks both give the same rows for one store.
-UNION_VIEWS = """
-CREATE OR REPLACE VIEW messages AS
-SELECT m.notebook, m.session_id, s.title AS session_title, m.id AS message_id, m.seq, m.role,
-       m.data->>'parent_id' AS parent_id,
-       coalesce(t.text, '') AS text, m.model_id, m.provider_id, m.tokens_input, m.tokens_output,
-       m.tokens_reasoning, m.cost, m.time_created, m.time_completed, m.finish, m.error_name
-FROM message m
-LEFT JOIN session s ON s.id = m.session_id AND s.notebook = m.notebook
-LEFT JOIN (
-    SELECT notebook, message_id, string_agg(data->>'text', '' ORDER BY seq) AS text
-    FROM part
-    WHERE type = 'text' AND coalesce(data->>'ignored', 'false') <> 'true'
-    GROUP BY notebook, message_id
-) t ON t.message_id = m.id AND t.notebook = m.notebook;
-
-CREATE OR REPLACE VIEW turns AS
-WITH m AS MATERIALIZED (SELECT * FROM messages)
-SELECT q.notebook, q.session_id, q.session_title, q.message_id AS question_id, q.text AS question,
-       q.time_created AS asked_at, min(a.message_id) AS answer_id,
-       string_agg(a.text, chr(10) || chr(10) ORDER BY a.time_created) AS answer,
-       max(a.time_completed) AS answered_at, epoch(max(a.time_completed) - q.time_created) AS latency_seconds,
-       CAST(sum(a.tokens_input) AS BIGINT) AS tokens_input, CAST(sum(a.tokens_output) AS BIGINT) AS tokens_output,
-       sum(a.cost) AS cost, any_value(a.model_id) AS model_id, any_value(a.provider_id) AS provider_id,
-       max(a.error_name) AS error_name
-FROM m q
-LEFT JOIN m a ON a.role = 'assistant' AND a.parent_id = q.message_id AND a.notebook = q.notebook
-WHERE q.role = 'user'
-GROUP BY q.notebook, q.session_id, q.session_title, q.message_id, q.text, q.time_created;
-
-CREATE OR REPLACE VIEW tool_calls AS
-SELECT p.notebook, p.session_id, p.message_id, p.id AS part_id, p.data->>'call_id' AS call_id,
-       p.data->>'tool' AS tool, p.data->'state'->>'status' AS status, p.data->'state'->'input' AS input,
-       p.data->'state'->>'output' AS output, p.data->'state'->>'error' AS error,
-       epoch_ms(TRY_CAST(p.data->'state'->'time'->>'start' AS BIGINT)) AS time_start,
-       epoch_ms(TRY_CAST(p.data->'state'->'time'->>'end' AS BIGINT)) AS time_end,
-       TRY_CAST(p.data->'state'->'time'->>'end' AS BIGINT)
-           - TRY_CAST(p.data->'state'->'time'->>'start' AS BIGINT) AS duration_ms
-FROM part p
-WHERE p.type = 'tool';
-
-CREATE OR REPLACE VIEW timeline AS
-SELECT notebook, 'cell' AS kind, id, CAST(NULL AS VARCHAR) AS session_id, time_start,
-       time_start + to_milliseconds(duration_ms) AS time_end, duration_ms, outcome
-FROM activity
-UNION ALL
-SELECT notebook, CASE WHEN role = 'user' THEN 'question' ELSE 'answer' END AS kind, id, session_id,
-       time_created AS time_start, coalesce(time_completed, time_created) AS time_end,
-       CAST(epoch_ms(coalesce(time_completed, time_created)) - epoch_ms(time_created) AS BIGINT) AS duration_ms,
-       coalesce(error_name, 'ok') AS outcome
-FROM message;
-"""
+UNION_VIEWS = store_views.FOLDER_VIEWS
+"""The store's views over the unions: generated from the definition of the store's own views."""
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "site-packages", ".git", ".venv", "venv", ".tox", ".ipynb_checkpoints"}
 _RETRYABLE = ("Could not set lock", "Conflicting lock", "Unique file handle conflict")
@@ -249,7 +198,7 @@ _closing: set[threading.Thread] = set()
 def _release(history: History, store: "Store | None") -> None:
     """Detach this kernel's own store now (its lease reopens it next); close the rest in the background.
 
-    Closing 200 attached stores takes about 100 ms that nobody needs to wait for; other
+    Closing many attached stores takes a while that nobody needs to wait for; other
     kernels get their file back a moment later.
     """
     own = [alias for alias, path in history.stores.items() if store is not None and path == store.path]
@@ -290,7 +239,7 @@ def _attach_all(history: History, paths: list[Path], lock_wait: float) -> None:
     reasons: dict[Path, str] = {}
     workers = min(4, os.cpu_count() or 1, len(pending)) or 1
     while pending:
-        # Attaching is mostly file reads: a few threads cut 200 stores from about 210 to 135 ms.
+        # Attaching is mostly file reads: a few threads at once take less time.
         with ThreadPoolExecutor(workers) as pool:
             outcomes = list(pool.map(lambda item: _attach(history.con, *item), pending))
         retry = []
@@ -349,7 +298,7 @@ def _inspect(history: History) -> None:
     history._has = has
     with_project = [a for a in history.stores if (a, "project") in present]
     names: dict[str, str] = {}
-    if with_project:  # one plain union: 45 ms for 200 stores (scalar subqueries took 370 ms)
+    if with_project:  # one plain union (one scalar subquery per store is much slower)
         union = " UNION ALL ".join(f"SELECT '{a}', path, time_created FROM {a}.main.project" for a in with_project)
         for alias, path, _ in sorted(history.con.execute(union).fetchall(), key=lambda r: r[2], reverse=True):
             if path:

@@ -25,7 +25,7 @@ from ..schema.parts import (
     ToolErrored, ToolPart, ToolRunning,
 )
 from ..store import Store, StreamingText
-from ..store.store import owner_tag
+from ..store.recovery import interrupted_tool, owner_tag
 from .events import (
     HistoryMessage, ModelError, ModelEvent, ModelRequest, ModelRunner, ReasoningDelta, Retry, StepFinish,
     StepStart, TextDelta, ToolCall, ToolResult,
@@ -225,11 +225,10 @@ class Turn:
             recorded, finish = None, (self._steps[-1].reason if self._steps else "stop")
         with self.store.transaction():
             self._close_stream()
-            for call_id, part in self._tools.items():
-                if part.state.status in ("pending", "running"):
-                    start = part.state.time.start if part.state.status == "running" else end_ms
-                    self.store.put_part(part.model_copy(update={"state": ToolErrored(
-                        input=part.state.input, error="interrupted", time=TimeSpan(start=start, end=end_ms))}))
+            for part in self._tools.values():
+                ended = interrupted_tool(part, end_ms)
+                if ended is not None:
+                    self.store.put_part(ended)
             final = self.assistant.model_copy(update={
                 "time_completed": now, "tokens": _tokens(self._steps), "finish": finish, "error": recorded,
                 "cost": _cost(self._steps), "owner": None,

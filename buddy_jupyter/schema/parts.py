@@ -1,6 +1,6 @@
 """The 12 kinds of message part, a union on ``type``.
 
-Wire names follow ../shared/DATA-MODEL.md (OpenCode's), in snake case. Times
+Wire names follow OpenCode's message model, in snake case. Times
 inside parts are epoch milliseconds. Models allow extra fields so that a
 payload written by a newer version keeps its fields when we rewrite it, and
 every field added later needs a default so that older payloads still load.

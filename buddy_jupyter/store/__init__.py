@@ -1,7 +1,13 @@
-"""The per-notebook DuckDB store: the only code that writes the conversation tables."""
+"""The per-notebook DuckDB store: the only code that writes the conversation tables.
 
-from .events import Event, EventBus
-from .store import Store, StoreWarning
-from .streaming import StreamingText
+Importing this package is cheap (``%load_ext`` and the folder-wide history read its
+view definitions): each name below loads its module, and pydantic, on first use.
+"""
 
-__all__ = ["Event", "EventBus", "Store", "StoreWarning", "StreamingText"]
+from ..lazy import lazy_exports
+
+_EXPORTS = {"Event": "events", "EventBus": "events", "Store": "store", "StoreWarning": "store",
+            "StreamingText": "streaming"}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

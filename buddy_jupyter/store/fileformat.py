@@ -2,11 +2,10 @@
 
 DuckDB fixes two things when it creates a file: its storage version (a file written
 by DuckDB 2.x with default settings is ``v2.0.0+``, which the DuckDB CLI 1.4/1.5,
-DBeaver and older notebooks refuse) and its block size (256 KiB by default: an empty
-store took 3 MiB). New stores are created as ``STORAGE_VERSION`` with ``BLOCK_SIZE``
-(16 KiB) blocks. Small blocks cost on scans once a store is large (at 1M parts,
-loading a session took 2.5 times as long as with 256 KiB blocks: bench/README.md),
-so a store that grows past ``LARGE_AT`` is rewritten with ``LARGE_BLOCK_SIZE`` blocks.
+DBeaver and older notebooks refuse) and its block size (256 KiB by default, which
+makes even an empty store large). New stores are created as ``STORAGE_VERSION`` with
+``BLOCK_SIZE`` (16 KiB) blocks. Small blocks slow scans once a store is large, so a
+store that grows past ``LARGE_AT`` is rewritten with ``LARGE_BLOCK_SIZE`` blocks.
 
 A store in another format (made before, or grown past ``LARGE_AT``) is rewritten
 once when it opens (and on ``%buddy compact``): copied into a new file, its row
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import StoreError
+from . import sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,15 +28,15 @@ if TYPE_CHECKING:
 STORAGE_VERSION = "v1.4.0"
 """The oldest DuckDB that reads the store (every migration up to m005 works on it)."""
 BLOCK_SIZE = 16 * 1024
-"""DuckDB's smallest block, for new stores: a store with a few sessions is about 150-250 KB (256 KiB
-blocks: 3.4 MB)."""
+"""DuckDB's smallest block, for new stores: most stores hold a few sessions, and every table and
+index takes whole blocks."""
 LARGE_BLOCK_SIZE = 256 * 1024
 """DuckDB's default block, for large stores: scans (a session's parts, the analytics) run as before."""
 LARGE_AT = 16 * 2**20
-"""A store of 16 KiB blocks larger than this (about 40,000 parts) is rewritten with large blocks."""
+"""A store of 16 KiB blocks larger than this is rewritten with large blocks."""
 AUTO_REWRITE_MAX = 128 * 2**20
-"""A store up to this size is rewritten when it opens (a few seconds); a larger one when the learner
-runs ``%buddy compact`` (a notice says so)."""
+"""A store up to this size is rewritten when it opens (the learner waits for the copy); a larger one
+when the learner runs ``%buddy compact`` (a notice says so)."""
 SMALL_AT = 4 * 2**20
 """``compact`` goes back to small blocks below this (a gap, so that a store never goes back and forth)."""
 
@@ -51,7 +51,7 @@ def _quote(text: str) -> str:
 
 
 def _options(block: int = BLOCK_SIZE) -> str:
-    return f"BLOCK_SIZE {block}, STORAGE_VERSION '{STORAGE_VERSION}'"
+    return sql.FILE_OPTIONS.format(block=block, version=STORAGE_VERSION)
 
 
 def stored_bytes(path: Path) -> int:
@@ -74,20 +74,16 @@ def create(path: Path) -> None:
 
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {_quote(str(path))} AS new_store ({_options()})")
-        con.execute("DETACH new_store")
+        con.execute(sql.ATTACH_NEW_STORE.format(path=_quote(str(path)), options=_options()))
+        con.execute(sql.DETACH_NEW_STORE)
     finally:
         con.close()
 
 
 def current_format(con: "duckdb.DuckDBPyConnection") -> tuple[str, int]:
     """The open file's storage version (``v1.4.0+``) and block size, from the catalog (no data read)."""
-    version = con.execute(
-        "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()[0][0]
-    block = con.execute(
-        "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
-    ).fetchall()[0][0]
+    version = con.execute(sql.SELECT_STORAGE_VERSION).fetchall()[0][0]
+    block = con.execute(sql.SELECT_BLOCK_SIZE).fetchall()[0][0]
     return str(version or ""), int(block)
 
 
@@ -132,30 +128,29 @@ def rewrite(path: Path, block: int | None = None) -> dict[str, int]:
     _unlink(new)
     con = duckdb.connect(":memory:")
     try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute(f"ATTACH {_quote(str(path))} AS src")
+        con.execute(sql.NO_PROGRESS_BAR)
+        con.execute(sql.ATTACH_SOURCE.format(path=_quote(str(path))))
         try:
-            con.execute("CHECKPOINT src")  # the write-ahead log goes into the file before it is copied
+            con.execute(sql.CHECKPOINT_SOURCE)
             if block is None:
-                current = con.execute("SELECT block_size FROM pragma_database_size() WHERE database_name = 'src'"
-                                      ).fetchall()[0][0]
+                current = con.execute(sql.SOURCE_BLOCK_SIZE).fetchall()[0][0]
                 block = block_size_for(stored_bytes(path), current)
-            con.execute(f"ATTACH {_quote(str(new))} AS dst ({_options(block)})")
+            con.execute(sql.ATTACH_COPY.format(path=_quote(str(new)), options=_options(block)))
             try:
-                con.execute("COPY FROM DATABASE src TO dst")
+                con.execute(sql.COPY_SOURCE)
                 counts = _counts(con, "src")
                 copied = _counts(con, "dst")
                 if counts != copied:
                     raise StoreError(f"rewriting {path.name} copied different row counts ({copied} for {counts}); "
                                      "the store was left as it was")
-                con.execute("CHECKPOINT dst")
+                con.execute(sql.CHECKPOINT_COPY)
             finally:
-                con.execute("DETACH dst")
+                con.execute(sql.DETACH_COPY)
             _unlink(_wal(new))
             os.replace(path, old)  # the old file stays until the new one is in place
             os.replace(new, path)
         finally:
-            con.execute("DETACH src")
+            con.execute(sql.DETACH_SOURCE)
     except BaseException:
         _unlink(new)
         _unlink(_wal(new))
@@ -170,10 +165,9 @@ def rewrite(path: Path, block: int | None = None) -> dict[str, int]:
 
 
 def _counts(con: "duckdb.DuckDBPyConnection", database: str) -> dict[str, int]:
-    tables = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY 1",
-        [database]).fetchall()]
-    return {table: con.execute(f'SELECT count(*) FROM {database}.main."{table}"').fetchall()[0][0] for table in tables}
+    tables = [row[0] for row in con.execute(sql.TABLES_OF, [database]).fetchall()]
+    return {table: con.execute(sql.COUNT_ROWS.format(database=database, table=table)).fetchall()[0][0]
+            for table in tables}
 
 
 def _sibling(path: Path, suffix: str) -> Path:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..errors import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, StoreUnwritable
+from . import sql
 from .queue import WaitingRoom
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ RETRY_CAP = 0.05
 QUEUE_POLL = 0.01
 """How often a process waiting behind others in the store's queue looks whether its turn came."""
 MIN_TURN = 0.25
-"""A busy holder keeps the file this long even when someone queued (each open costs 50-85 ms: letting
+"""A busy holder keeps the file this long even when someone queued (opening the file is slow: letting
 go after every write of a streamed answer spent more time opening than writing)."""
 QUEUE_CHECK = 0.05
 """While a process holds the file idle, how often it looks whether another one queued for it."""
@@ -217,9 +218,7 @@ class Lease:
                     raise _classify_open_error(self.path, error) from error
         finally:
             room.leave(ticket)
-        # DuckDB draws a progress bar (a widget in Jupyter) for a statement that runs over 2 s,
-        # e.g. a migration copying a large table: never for the store's own work.
-        con.execute("SET enable_progress_bar = false")
+        con.execute(sql.NO_PROGRESS_BAR)  # e.g. a migration copying a large table draws none
         self.opens += 1
         self._opened_at = time.monotonic()
         _held.add(self)

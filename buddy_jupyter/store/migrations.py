@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from . import sql, views
+from .transaction import atomic
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -93,20 +96,13 @@ def m001_conversation_tables(con: "duckdb.DuckDBPyConnection") -> None:
 
 
 def ensure_ledger(con: "duckdb.DuckDBPyConnection") -> None:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS buddy_migrations ("
-        " name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-    )
+    con.execute(sql.CREATE_LEDGER)
 
 
 def applied(con: "duckdb.DuckDBPyConnection") -> list[str]:
-    tables = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'buddy_migrations'"
-    ).fetchall()[0][0]
-    if not tables:
+    if not con.execute(sql.LEDGER_EXISTS).fetchall()[0][0]:
         return []
-    return [row[0] for row in con.execute("SELECT name FROM buddy_migrations ORDER BY name").fetchall()]
+    return [row[0] for row in con.execute(sql.APPLIED_MIGRATIONS).fetchall()]
 
 
 def unknown(names: list[str]) -> list[str]:
@@ -133,16 +129,11 @@ def migrate(con: "duckdb.DuckDBPyConnection") -> list[str]:
     if not todo:
         repair_views(con, names)
         return []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         ensure_ledger(con)
         for name, fn in todo:
             fn(con)
-            con.execute("INSERT INTO buddy_migrations (name) VALUES (?)", [name])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            con.execute(sql.RECORD_MIGRATION, [name])
     return [name for name, _ in todo]
 
 
@@ -151,25 +142,20 @@ def refuse_foreign(con: "duckdb.DuckDBPyConnection") -> None:
 
     if applied(con):
         return
-    found = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
-    ).fetchall()]
+    found = [row[0] for row in con.execute(sql.TABLES_AND_VIEWS).fetchall()]
     if found:
         raise ForeignFile(f"this file is not a buddy store (it holds {', '.join(sorted(found)[:5])} and no "
                           "buddy_migrations); it was left as it is")
 
 
-BUDDY_VIEWS = ("messages", "turns", "tool_calls", "timeline")
+BUDDY_VIEWS = views.NAMES
 
 
 def repair_views(con: "duckdb.DuckDBPyConnection", names: list[str]) -> bool:
     """Create the buddy's views again when one is missing; True if it did."""
     if "m003_analytics_views" not in names:
         return False
-    present = {row[0] for row in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main'"
-    ).fetchall()}
+    present = {row[0] for row in con.execute(sql.VIEW_NAMES).fetchall()}
     if set(BUDDY_VIEWS) <= present:
         return False
     con.execute(VIEWS_M003)
@@ -221,70 +207,9 @@ def m002_activity_topics_memory_curriculum(con: "duckdb.DuckDBPyConnection") -> 
     )
 
 
-# The views users query (``%buddy sql``) and analytics build on. Unqualified names bind to the
-# store's own tables, also when another DuckDB ATTACHes the file (``--all`` reads them there).
-VIEWS_M003 = """
--- One row per message, with its visible text (its non-ignored text parts, in order).
-CREATE OR REPLACE VIEW messages AS
-SELECT p.path AS notebook, m.session_id, s.title AS session_title, m.id AS message_id, m.seq, m.role,
-       m.data->>'parent_id' AS parent_id,
-       coalesce(t.text, '') AS text, m.model_id, m.provider_id, m.tokens_input, m.tokens_output,
-       m.tokens_reasoning, m.cost, m.time_created, m.time_completed, m.finish, m.error_name
-FROM message m
-LEFT JOIN session s ON s.id = m.session_id
-LEFT JOIN project p ON p.id = s.project_id
-LEFT JOIN (
-    SELECT message_id, string_agg(data->>'text', '' ORDER BY seq) AS text
-    FROM part
-    WHERE type = 'text' AND coalesce(data->>'ignored', 'false') <> 'true'
-    GROUP BY message_id
-) t ON t.message_id = m.id;
-
--- One row per question with its answer (several assistant messages answering one question
--- are added up; latency runs from the question to the last answer's completion).
-CREATE OR REPLACE VIEW turns AS
-WITH m AS MATERIALIZED (SELECT * FROM messages)
-SELECT q.notebook, q.session_id, q.session_title, q.message_id AS question_id, q.text AS question,
-       q.time_created AS asked_at, min(a.message_id) AS answer_id,
-       string_agg(a.text, chr(10) || chr(10) ORDER BY a.time_created) AS answer,
-       max(a.time_completed) AS answered_at, epoch(max(a.time_completed) - q.time_created) AS latency_seconds,
-       CAST(sum(a.tokens_input) AS BIGINT) AS tokens_input, CAST(sum(a.tokens_output) AS BIGINT) AS tokens_output,
-       sum(a.cost) AS cost, any_value(a.model_id) AS model_id, any_value(a.provider_id) AS provider_id,
-       max(a.error_name) AS error_name
-FROM m q
-LEFT JOIN m a ON a.role = 'assistant' AND a.parent_id = q.message_id
-WHERE q.role = 'user'
-GROUP BY q.notebook, q.session_id, q.session_title, q.message_id, q.text, q.time_created;
-
--- One row per tool the buddy ran (times inside part JSON are epoch milliseconds).
-CREATE OR REPLACE VIEW tool_calls AS
-SELECT pr.path AS notebook, p.session_id, p.message_id, p.id AS part_id, p.data->>'call_id' AS call_id,
-       p.data->>'tool' AS tool, p.data->'state'->>'status' AS status, p.data->'state'->'input' AS input,
-       p.data->'state'->>'output' AS output, p.data->'state'->>'error' AS error,
-       epoch_ms(TRY_CAST(p.data->'state'->'time'->>'start' AS BIGINT)) AS time_start,
-       epoch_ms(TRY_CAST(p.data->'state'->'time'->>'end' AS BIGINT)) AS time_end,
-       TRY_CAST(p.data->'state'->'time'->>'end' AS BIGINT)
-           - TRY_CAST(p.data->'state'->'time'->>'start' AS BIGINT) AS duration_ms
-FROM part p
-LEFT JOIN session s ON s.id = p.session_id
-LEFT JOIN project pr ON pr.id = s.project_id
-WHERE p.type = 'tool';
-
--- Everything that happened, as events: cell runs, questions, answers. Reads the base tables
--- only (no part JSON), so time-spent analytics stay fast on large stores.
-CREATE OR REPLACE VIEW timeline AS
-SELECT (SELECT path FROM project ORDER BY time_created LIMIT 1) AS notebook, 'cell' AS kind, id,
-       CAST(NULL AS VARCHAR) AS session_id, time_start,
-       time_start + to_milliseconds(duration_ms) AS time_end, duration_ms, outcome
-FROM activity
-UNION ALL
-SELECT (SELECT path FROM project ORDER BY time_created LIMIT 1) AS notebook,
-       CASE WHEN role = 'user' THEN 'question' ELSE 'answer' END AS kind, id, session_id,
-       time_created AS time_start, coalesce(time_completed, time_created) AS time_end,
-       CAST(epoch_ms(coalesce(time_completed, time_created)) - epoch_ms(time_created) AS BIGINT) AS duration_ms,
-       coalesce(error_name, 'ok') AS outcome
-FROM message;
-"""
+# The views users query (``%buddy sql``) and analytics build on, as m003 created them: the text
+# comes from the definition the folder-wide history shares (views.py), and a test pins it.
+VIEWS_M003 = views.STORE_VIEWS
 
 
 @migration
@@ -296,8 +221,8 @@ def m003_analytics_views(con: "duckdb.DuckDBPyConnection") -> None:
 @migration
 def m004_drop_unused_indexes(con: "duckdb.DuckDBPyConnection") -> None:
     """DuckDB 2.0 answers every read here with a scan (its ART indexes serve point lookups
-    only) and the three secondary indexes took about a third of the file (170 of 475 MiB at
-    1M parts): measured in bench/bench_store.py. Primary keys stay."""
+    only), so the three secondary indexes served no read and took a large share of the
+    file. Primary keys stay."""
     con.execute(
         "DROP INDEX IF EXISTS message_by_session; DROP INDEX IF EXISTS part_by_session; "
         "DROP INDEX IF EXISTS part_by_message;"
@@ -309,14 +234,14 @@ def m005_part_rows_for_fast_session_reads(con: "duckdb.DuckDBPyConnection") -> N
     """Store ``part.data`` uncompressed, and drop the primary key of ``part``.
 
     A long session's parts are spread across the table (they interleave with every other
-    session's); DuckDB decodes whole compressed vectors to read them, so loading a
-    500-message session from a 1M-part store spent 20-30 ms decoding other sessions' JSON.
-    Uncompressed, that read takes about 6 ms. The primary key's index took the room
-    back (about 60 MiB at 1M parts): part ids stay unique by construction (minted from one
-    monotonic clock with random bits; a part is inserted only by the process that writes its
-    message, and the Store looks for an existing row whenever it did not write the message).
-    Figures: bench/bench_store.py. DuckDB 2.0 cannot alter a column's compression or drop a
-    key, so the table is copied in its physical order, dropped and renamed.
+    session's); DuckDB decodes whole compressed vectors to read them, so loading a long
+    session from a large store spent most of its time decoding other sessions' JSON.
+    Uncompressed, the session's rows are read without decoding the rest. The primary key's
+    index is dropped for the room it took: part ids stay unique by construction (minted from
+    one monotonic clock with random bits; a part is inserted only by the process that writes
+    its message, and the Store looks for an existing row whenever it did not write the
+    message). DuckDB 2.0 cannot alter a column's compression or drop a key, so the table is
+    copied in its physical order, dropped and renamed.
     """
     con.execute(
         """

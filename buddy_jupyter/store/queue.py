@@ -1,8 +1,8 @@
 """Taking turns at a store file: a waiting room beside it, served in order.
 
 DuckDB lets one process hold a file, and a process that wants it can only try
-again and again; with several kernels polling at random, one could wait 30 s
-while others got in many times. So a process that finds the file held takes a
+again and again; with several kernels polling at random, one could wait a long
+time while others got in many times. So a process that finds the file held takes a
 ticket: an empty file in ``<store>.queue/`` named by the time it arrived and its
 pid. Only the first live ticket tries to open the store; the others wait their
 turn. A holder that sees tickets lets go after its current operation (and, to
@@ -59,7 +59,7 @@ class WaitingRoom:
             pid = _pid_of(name)
             if pid is None:
                 continue
-            if pid != self.pid and not _alive(pid):
+            if pid != self.pid and not process_alive(pid):
                 self.leave(name)
                 continue
             live.append(name)
@@ -68,7 +68,7 @@ class WaitingRoom:
     def others_waiting(self, ticket: str = "") -> bool:
         """Someone else holds a ticket (a holder then lets go after its operation)."""
         try:
-            names = os.listdir(self.folder)  # the common case: no folder, or an empty one (a few µs)
+            names = os.listdir(self.folder)  # the common case: no folder, or an empty one (cheap)
         except (FileNotFoundError, NotADirectoryError):
             return False
         return any(name != ticket for name in self.waiting()) if names else False
@@ -91,7 +91,8 @@ def _pid_of(name: str) -> int | None:
     return int(parts[1])
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """A process of this machine is running with ``pid`` (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

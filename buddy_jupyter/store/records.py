@@ -12,24 +12,11 @@ from typing import Iterable, Mapping, Sequence, Union
 
 from ..errors import InvalidInput, NotFound
 from ..schema import ids
+from . import sql
 from .store import Store
 
 TOPIC_SOURCES = ("learner", "model", "auto")
 """Who tagged a session; a learner's tag is never replaced by a model's or an automatic one."""
-
-_SOURCE_RANK = "CASE {col} WHEN 'learner' THEN 3 WHEN 'model' THEN 2 ELSE 1 END"
-
-INSERT_ACTIVITY = (
-    "INSERT INTO activity (id, time_start, duration_ms, outcome, execution_count, cell_id) "
-    "SELECT * FROM (SELECT unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::BIGINT[]), "
-    "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[])) "
-)
-
-UPSERT_TOPIC = f"""
-INSERT INTO session_topic (session_id, topic, source, time_created) VALUES (?, ?, ?, ?)
-ON CONFLICT (session_id, topic) DO UPDATE SET source = excluded.source, time_created = excluded.time_created
-WHERE {_SOURCE_RANK.format(col='excluded.source')} >= {_SOURCE_RANK.format(col='session_topic.source')}
-"""
 
 
 @dataclass(frozen=True)
@@ -63,7 +50,7 @@ def record_activity(store: Store, rows: Iterable[ActivityLike]) -> int:
         for r in batch
     ))]
     with store.transaction() as con:
-        con.execute(INSERT_ACTIVITY, columns)
+        con.execute(sql.INSERT_ACTIVITY, columns)
     return len(batch)
 
 
@@ -84,11 +71,11 @@ def set_topics(store: Store, session_id: str, topics: Sequence[str], source: str
     cleaned = list(dict.fromkeys(clean_topic(t) for t in topics if clean_topic(t)))
     now = ids.utcnow()
     with store.transaction() as con:
-        if not con.execute("SELECT 1 FROM session WHERE id = ?", [session_id]).fetchall():
+        if not con.execute(sql.SESSION_EXISTS, [session_id]).fetchall()[0][0]:
             raise NotFound(f"no session {session_id!r} in {store.path.name}")
-        con.execute("DELETE FROM session_topic WHERE session_id = ? AND source = ?", [session_id, source])
+        con.execute(sql.DELETE_TOPICS_FROM, [session_id, source])
         for topic in cleaned:
-            con.execute(UPSERT_TOPIC, [session_id, topic, source, now])
+            con.execute(sql.UPSERT_TOPIC, [session_id, topic, source, now])
     return cleaned
 
 
@@ -105,7 +92,7 @@ def add_memory(store: Store, text: str) -> str:
         raise InvalidInput("nothing to remember: give the text")
     memory_id, created = ids.new_id("memory")
     with store.transaction() as con:
-        con.execute("INSERT INTO memory (id, text, time_created) VALUES (?, ?, ?)", [memory_id, text.strip(), created])
+        con.execute(sql.INSERT_MEMORY, [memory_id, text.strip(), created])
     return memory_id
 
 
@@ -118,15 +105,12 @@ def forget_memory(store: Store, memory_id: str) -> str:
     if not fragment:
         raise InvalidInput("give the memory's id")
     with store.transaction() as con:
-        rows = con.execute(
-            "SELECT id FROM memory WHERE time_deleted IS NULL AND (id = ? OR starts_with(id, ?) OR ends_with(id, ?))",
-            [fragment, fragment, fragment],
-        ).fetchall()
+        rows = con.execute(sql.FIND_MEMORIES, [fragment, fragment, fragment]).fetchall()
         if not rows:
             raise NotFound(f"no remembered item {fragment!r}")
         if len(rows) > 1:
             raise InvalidInput(f"{fragment!r} matches several memories; give more of the id")
-        con.execute("UPDATE memory SET time_deleted = ? WHERE id = ?", [ids.utcnow(), rows[0][0]])
+        con.execute(sql.HIDE_MEMORY, [ids.utcnow(), rows[0][0]])
     return rows[0][0]
 
 
@@ -141,12 +125,9 @@ def set_curriculum(store: Store, items: Iterable[CurriculumItem]) -> list[tuple[
     cleaned = [_curriculum_item(item) for item in items]
     now = ids.utcnow()
     with store.transaction() as con:
-        con.execute("DELETE FROM curriculum")
+        con.execute(sql.CLEAR_CURRICULUM)
         for position, (topic, goal) in enumerate(cleaned, start=1):
-            con.execute(
-                "INSERT INTO curriculum (position, topic, goal, time_created) VALUES (?, ?, ?, ?)",
-                [position, topic, goal, now],
-            )
+            con.execute(sql.INSERT_CURRICULUM_ITEM, [position, topic, goal, now])
     return cleaned
 
 

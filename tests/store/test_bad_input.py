@@ -16,7 +16,7 @@ from buddy_jupyter.schema import ids
 from buddy_jupyter.schema.messages import AssistantMessage, UserMessage
 from buddy_jupyter.schema.parts import TextPart, ToolPart, ToolPending
 from buddy_jupyter.store import Store, StoreWarning
-from buddy_jupyter.store import store as store_module
+from buddy_jupyter.store import codec, health
 
 from .helpers import answer, question, rows
 
@@ -135,7 +135,7 @@ def test_two_corrupt_files_in_the_same_second_are_both_kept(store_path, monkeypa
         def now(cls, tz=None):
             return datetime(2030, 1, 2, 3, 4, 5)
 
-    monkeypatch.setattr(store_module, "datetime", Frozen)
+    monkeypatch.setattr(health, "datetime", Frozen)
     first, second = os.urandom(5000), os.urandom(7000)
     for bad in (first, second):
         store_path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,7 +195,7 @@ def test_a_ten_megabyte_message_round_trips(store, store_path):
 
 
 def test_a_message_beyond_the_limit_is_refused_and_nothing_is_written(store, monkeypatch):
-    monkeypatch.setattr(store_module, "MAX_TEXT_BYTES", 2**20)
+    monkeypatch.setattr(codec, "MAX_TEXT_BYTES", 2**20)
     session = store.create_session()
     user, _ = question(store, session.id)
     huge = TextPart(id=ids.new_id("part")[0], session_id=session.id, message_id=user.id, text="x" * (2**20 + 1))
