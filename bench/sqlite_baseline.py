@@ -18,7 +18,7 @@ from typing import Iterator
 from buddy_jupyter.schema import ids
 from buddy_jupyter.schema.messages import AssistantMessage, MessageAdapter, MessageWithParts
 from buddy_jupyter.schema.parts import PartListAdapter
-from buddy_jupyter.store import store as store_mod
+from buddy_jupyter.store import codec
 from buddy_jupyter.store.events import Event, EventBus
 
 from store_generator import NOTEBOOK
@@ -153,8 +153,8 @@ class SqliteStore:
 
     def append_message(self, message, parts=()) -> None:
         message = MessageAdapter.validate_python(message)
-        data = store_mod._dump_message(message)
-        payloads = [(store_mod._check_part(p), store_mod._dump_part(p)) for p in parts]
+        data = codec.dump_message(message)
+        payloads = [(codec.check_part(p), codec.dump_part(p)) for p in parts]
         now = ids.epoch_ms()
         with self.transaction() as con:
             con.execute("INSERT INTO message (id, session_id, time_created, time_updated, data) VALUES (?,?,?,?,?)"
@@ -168,7 +168,7 @@ class SqliteStore:
 
     def update_message(self, message) -> None:
         message = MessageAdapter.validate_python(message)
-        data = store_mod._dump_message(message)
+        data = codec.dump_message(message)
         now = ids.epoch_ms()
         with self.transaction() as con:
             con.execute("UPDATE message SET time_updated = ?, data = ? WHERE id = ?", [now, data, message.id])
@@ -182,8 +182,8 @@ class SqliteStore:
             self._pending.append(Event("message.updated", message.session_id, message))
 
     def put_part(self, part) -> None:
-        part = store_mod._check_part(part)
-        payload = store_mod._dump_part(part)
+        part = codec.check_part(part)
+        payload = codec.dump_part(part)
         with self.transaction() as con:
             self._write_part(con, part, payload)
             self._pending.append(Event("part.updated", part.session_id, part))
@@ -204,7 +204,7 @@ class SqliteStore:
             row = list(row)
             for k in (4, 5, 6):
                 row[k] = None if row[k] is None else datetime.fromtimestamp(row[k] / 1000, timezone.utc).replace(tzinfo=None)
-            out.append(store_mod._session_from_row(row))
+            out.append(codec.session_from_row(row))
         return out
 
     def get_messages(self, session_id: str) -> list[MessageWithParts]:
@@ -216,8 +216,8 @@ class SqliteStore:
             "SELECT '{\"id\":\"' || id || '\",\"session_id\":\"' || session_id || '\",\"message_id\":\"' || message_id"
             " || '\",' || substr(data, 2) FROM part WHERE session_id = ? ORDER BY time_created, id",
             [session_id]).fetchall()
-        infos = store_mod._MessageList.validate_json(store_mod._json_array(row[0] for row in messages))
+        infos = codec.MessageList.validate_json(codec.json_array(row[0] for row in messages))
         by_message: dict[str, list] = {info.id: [] for info in infos}
-        for part in PartListAdapter.validate_json(store_mod._json_array(row[0] for row in parts)):
+        for part in PartListAdapter.validate_json(codec.json_array(row[0] for row in parts)):
             by_message.setdefault(part.message_id, []).append(part)
         return [MessageWithParts.model_construct(info=info, parts=by_message[info.id]) for info in infos]

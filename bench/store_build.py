@@ -24,7 +24,7 @@ import pandas as pd
 
 from buddy_jupyter.schema import ids
 from buddy_jupyter.store import Store, fileformat, migrations
-from buddy_jupyter.store import store as store_mod
+from buddy_jupyter.store import codec
 
 from sqlite_baseline import SQLITE_SCHEMA, epoch_ms, sqlite_connect
 from store_corpus import Corpus
@@ -170,11 +170,11 @@ def check_row_format(path: Path, sessions: list[str]) -> str:
                     "SELECT id, data::VARCHAR, type, time_created FROM part WHERE session_id = ?", [sid]).fetchall())
             for item in history[:60]:
                 row = mrows[item.info.id]
-                assert store_mod._dump_message(item.info) == row[0], (item.info.id, row[0][:200])
-                assert list(row[1:12]) == store_mod._message_columns(item.info), (item.info.id, row[1:12])
+                assert codec.dump_message(item.info) == row[0], (item.info.id, row[0][:200])
+                assert list(row[1:12]) == codec.message_columns(item.info), (item.info.id, row[1:12])
                 for part in item.parts:
                     prow = prows[part.id]
-                    assert store_mod._dump_part(part) == prow[0], (part.id, prow[0][:200])
+                    assert codec.dump_part(part) == prow[0], (part.id, prow[0][:200])
                     assert prow[1] == part.type and prow[2] == ids.time_of(part.id), part.id
                     checked += 1
             seqs = sorted(row[12] for row in mrows.values())

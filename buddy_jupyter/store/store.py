@@ -29,13 +29,6 @@ from .messages import MessageVerbs
 from .sessions import SessionVerbs
 from .transaction import SessionTotals, WriteCache, atomic
 
-# Names bench/ and tests import from this module, their home before the store was split by concept.
-from .codec import (  # noqa: F401
-    MessageList as _MessageList, check_part as _check_part, dump_message as _dump_message, dump_part as _dump_part,
-    json_array as _json_array, message_columns as _message_columns, session_from_row as _session_from_row,
-)
-from .recovery import owner_tag  # noqa: F401
-
 if TYPE_CHECKING:
     import duckdb
 
@@ -169,7 +162,7 @@ class Store(SessionVerbs, MessageVerbs):
 
     def _on_open(self, con: "duckdb.DuckDBPyConnection") -> None:
         if not self._first_open_done:
-            self._check_whole(con)
+            health.check_whole(con, self.path)
             migrations.refuse_foreign(con)  # someone's own DuckDB file: never rewritten nor migrated
         if self._lease.read_only:
             return
@@ -189,9 +182,6 @@ class Store(SessionVerbs, MessageVerbs):
         recovered = recovery.recover(con, self._write_part)
         if recovered:
             log.warning("recovered %d interrupted answer(s) in %s", len(recovered), self.path)
-
-    def _check_whole(self, con: "duckdb.DuckDBPyConnection") -> None:
-        health.check_whole(con, self.path)
 
     # -- transactions and events -------------------------------------------------
 

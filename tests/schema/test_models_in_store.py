@@ -12,7 +12,7 @@ from buddy_jupyter.schema import PART_TYPES, ids
 from buddy_jupyter.schema import messages as m
 from buddy_jupyter.schema import parts as p
 from buddy_jupyter.store import Store
-from buddy_jupyter.store.store import owner_tag
+from buddy_jupyter.store.recovery import owner_tag
 
 from .model_strategies import ASSISTANT_ERRORS, TOOL_STATES, assistant_messages, json_objects, messages, part_of, parts
 
