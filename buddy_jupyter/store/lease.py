@@ -255,12 +255,13 @@ class Lease:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        con, self._con = self._con, None
+        con = self._con
         if con is not None:
             try:
                 con.close()
             except Exception as error:  # closing must not hide the operation's result
                 log.warning("closing %s failed: %s", self.path, error)
+        self._con = None  # only now: is_open must not say the file is free while DuckDB still holds it
 
 
 # What DuckDB says when a read reaches a damaged block (signs a user's own SQL error cannot carry,
