@@ -87,19 +87,17 @@ def _class(magics: CommandContext, args, cell):
     settings = _settings(magics)
     if not settings.active:
         raise UsageError("no course here: %buddy class reads the exchange named by buddy-course.toml")
-    if args.view == "overview":
-        return instructor.weekly_overview(settings)
-    if args.view == "time":
-        return instructor.study_time(settings, by=args.by)
-    if args.view == "topics":
-        return instructor.struggles(settings)
-    if args.view == "errors":
-        return instructor.error_kinds(settings)
-    if args.view == "inactive":
-        return instructor.inactive(settings, days=args.days)
-    if args.view == "curriculum":
-        return instructor.curriculum(settings)
-    return instructor.learners(settings)
+    views = {  # CLASS_VIEWS -> the instructor's function, and the options it takes from the command
+        "overview": (instructor.weekly_overview, {}),
+        "time": (instructor.study_time, {"by": args.by}),
+        "topics": (instructor.struggles, {}),
+        "errors": (instructor.error_kinds, {}),
+        "inactive": (instructor.inactive, {"days": args.days}),
+        "curriculum": (instructor.curriculum, {}),
+        "learners": (instructor.learners, {}),
+    }
+    function, options = views[args.view]
+    return function(settings, **options)
 
 
 @subcommand("summary", "summary [ID] [--to PATH]", "write a summary of a session to hand in (Markdown, or a notebook with --to X.ipynb; with a content hash)",
