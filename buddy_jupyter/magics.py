@@ -7,8 +7,9 @@ Anything that is not a subcommand is a question::
     %%buddy -s 3f9a --no-context
     A longer question, over several lines.
 
-Subcommands go through the ``SUBCOMMANDS`` table; each declares its arguments,
-so mistakes raise ``UsageError`` with one clear line and the cell fails.
+Subcommands go through the ``SUBCOMMANDS`` table of ``commands``; each declares its arguments,
+so mistakes raise ``UsageError`` with one clear line and the cell fails. Their handlers see a
+``CommandContext``, not this object: they ask through ``BuddyMagics.ask``.
 This module is imported by ``%load_ext``: it imports nothing heavy at the top.
 """
 
@@ -17,59 +18,19 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from .commands import SUBCOMMANDS, CommandContext, Subcommand, help_text, split_args
 from .config import Buddy
 from .errors import BuddyError
 from .state import KernelBuddy
 
 ANSWER_FORMATS = ("markdown", "text", "code")
-EXPORT_FORMATS = ("md", "json", "ipynb")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    usage: str
-    help: str
-    handler: Callable[..., Any]
-    arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = ()
-    raw: bool = False
-    """The rest of the line is free text (a title, SQL, a memory): no option parsing."""
-
-    def parser(self) -> MagicArgumentParser:
-        parser = MagicArgumentParser(prog=f"%buddy {self.name}", description=self.help, add_help=False)
-        for flags, kwargs in self.arguments:
-            parser.add_argument(*flags, **kwargs)
-        return parser
-
-
-def split_args(text: str) -> list[str]:
-    """Shell-like words: quotes group words and are removed (``--to "my notes.md"``); an unclosed
-    quote is one ``UsageError`` line."""
-    try:
-        return shlex.split(text, posix=True)
-    except ValueError as error:  # "No closing quotation", "No escaped character"
-        raise UsageError(f"{str(error).lower()} in: {text.strip()[:200]}") from None
-
-
-def count(text: str) -> int:
-    """An argument type: a whole number from 0 to a billion (argparse makes a bad one one line)."""
-    from argparse import ArgumentTypeError
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= 10**9:
-        raise ArgumentTypeError(f"{text} is out of range (0 to 1000000000)")
-    return value
 
 
 def unpaired_surrogate(text: str | None) -> str | None:
@@ -84,23 +45,10 @@ def unpaired_surrogate(text: str | None) -> str | None:
     return None
 
 
-def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
-    return flags, kwargs
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {}
-
-
-def subcommand(name: str, usage: str, help: str, *arguments, raw: bool = False):
-    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        SUBCOMMANDS[name] = Subcommand(name, usage, help, handler, tuple(arguments), raw)
-        return handler
-    return register
-
-
-def _subcommand_help() -> str:
-    width = max(len(s.usage) for s in SUBCOMMANDS.values())
-    return "\n".join(f"  %buddy {s.usage.ljust(width)}  {s.help}" for s in SUBCOMMANDS.values())
+def _listing_subcommands(magic):
+    """``%buddy?`` shows the declared options, then the subcommands (the table is full by now)."""
+    magic.__doc__ = (magic.__doc__ or "") + "\n\n" + help_text()
+    return magic
 
 
 @magics_class
@@ -112,6 +60,7 @@ class BuddyMagics(Magics):
         self.kb = kernel_buddy
 
     @no_var_expand
+    @_listing_subcommands
     @magic_arguments()
     @argument("-s", "--session", help="Ask in this session (id, or a unique start or end of it).")
     @argument("-m", "--model", help="Answer with this model, e.g. offline, openai:gpt-4o-mini, ollama:llama3.2.")
@@ -136,7 +85,7 @@ class BuddyMagics(Magics):
     def _dispatch(self, line: str, cell: str | None):
         stripped = line.strip()
         if not stripped and cell is None:
-            return self._help()
+            return self._run_subcommand(SUBCOMMANDS["help"], "", None)
         first, _, rest = stripped.partition(" ")
         command = SUBCOMMANDS.get(first)
         if command is not None:
@@ -173,17 +122,24 @@ class BuddyMagics(Magics):
         return options, rest
 
     def _run_subcommand(self, command: Subcommand, rest: str, cell: str | None):
+        context = CommandContext(kb=self.kb, user_ns=self.shell.user_ns, ask=self.ask)
         if command.raw:
-            return command.handler(self, rest, cell)
+            return command.handler(context, rest, cell)
         args = command.parser().parse_args(split_args(rest))
-        return command.handler(self, args, cell)
-
-    def _help(self):
-        from IPython.display import Markdown
-
-        return Markdown(f"```\n{help_text()}\n```")
+        return command.handler(context, args, cell)
 
     # -- asking ------------------------------------------------------------------------
+
+    def ask(self, text: str, **options: Any) -> None:
+        """Ask ``text`` as ``%buddy TEXT`` does, with the magic's options by name (``session``,
+        ``model``, ``format``, ``no_context``, ``var``); the others keep their defaults."""
+        parsed = parse_argstring(self.buddy, "")
+        unknown = sorted(set(options) - set(vars(parsed)))
+        if unknown:
+            raise TypeError(f"ask() got unknown options {unknown}; it takes {sorted(vars(parsed))}")
+        for key, value in options.items():
+            setattr(parsed, key, value)
+        return self._ask(parsed, text)
 
     def _ask(self, options, text: str):
         from .ask import Question, ask
@@ -249,18 +205,6 @@ class BuddyMagics(Magics):
     def _cell_id(self) -> str | None:
         parent = getattr(getattr(self.shell, "kernel", None), "get_parent", lambda *a: None)()
         return (parent or {}).get("metadata", {}).get("cellId")
-
-
-def help_text() -> str:
-    return (
-        "Ask your learning buddy:\n"
-        "  %buddy QUESTION                 ask in the current session (the answer streams here)\n"
-        "  %%buddy [options]               the cell body is the question\n"
-        "  options: -s SESSION  -m MODEL  -f markdown|text|code  --no-context  -o VAR\n"
-        "  {name} in a question inserts a notebook variable's value; -- ends the options\n\n"
-        "Subcommands:\n" + _subcommand_help() + "\n\n"
-        "Settings: %config Buddy (e.g. %config Buddy.model = 'openai:gpt-4o-mini')"
-    )
 
 
 # -- registration -----------------------------------------------------------------------
@@ -345,9 +289,3 @@ def unregister(shell) -> None:
     if kb.config in shell.configurables:
         shell.configurables.remove(kb.config)
     kb.close()
-
-
-from . import commands  # noqa: E402,F401  (fills SUBCOMMANDS)
-
-# %buddy? shows the declared options and the subcommands.
-BuddyMagics.buddy.__doc__ = (BuddyMagics.buddy.__doc__ or "") + "\n\n" + help_text()

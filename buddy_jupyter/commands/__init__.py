@@ -1,8 +1,11 @@
-"""The ``%buddy`` subcommands, registered into ``magics.SUBCOMMANDS`` on import.
+"""The ``%buddy`` subcommands: the table, the context handlers get, and the modules that fill the table.
 
-Each handler gets the magics object, its parsed arguments (or the raw rest of
-the line) and the cell body, and returns something IPython displays.
+Importing this package registers every subcommand; the magics import it, never the other way round.
 """
 
-from . import analytics, interop, sessions, tutor  # noqa: F401
-from . import course  # noqa: F401,E402
+from .context import CommandContext
+from .table import SUBCOMMANDS, Subcommand, help_text, split_args
+
+from . import analytics, interop, sessions, tutor, course  # noqa: F401  (each registers its own; this order is the help's)
+
+__all__ = ["SUBCOMMANDS", "CommandContext", "Subcommand", "help_text", "split_args"]

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..magics import BuddyMagics, arg, count, subcommand
+from .context import CommandContext
+from .table import arg, count, subcommand
 
 
-def _scope(magics: BuddyMagics) -> dict:
+def _scope(magics: CommandContext) -> dict:
     """Arguments every cross-notebook analytics call takes from the settings."""
     return {"store": magics.kb.store, "data_dir": magics.kb.config.data_dir}
 
 
 @subcommand("sql", "sql [--all|--write] QUERY", "run read-only SQL over this notebook's history (--all: every "
             "notebook in the folder; --write: change this store, a copy is kept); a DataFrame", raw=True)
-def _sql(magics: BuddyMagics, rest: str, cell):
+def _sql(magics: CommandContext, rest: str, cell):
     from ..analytics import sql
 
     flags = set()
@@ -41,7 +42,7 @@ def _sql(magics: BuddyMagics, rest: str, cell):
 @subcommand("progress", "progress [--all] [--days N]", "time spent per day and per topic, as tables and a chart",
             arg("--all", action="store_true", help="every notebook in the folder"),
             arg("--days", type=count, default=30, help="days in the chart"))
-def _progress(magics: BuddyMagics, args, cell):
+def _progress(magics: CommandContext, args, cell):
     from ..analytics import progress_report
 
     if magics.kb.activity is not None:
@@ -50,7 +51,7 @@ def _progress(magics: BuddyMagics, args, cell):
 
 
 @subcommand("topic", "topic [TOPIC, ...]", "show or set the current session's topics (comma separated)", raw=True)
-def _topic(magics: BuddyMagics, rest: str, cell):
+def _topic(magics: CommandContext, rest: str, cell):
     from ..store import records
 
     kb = magics.kb
@@ -67,7 +68,7 @@ def _topic(magics: BuddyMagics, rest: str, cell):
 
 
 @subcommand("memory", "memory QUERY", "search every notebook's past conversations (best first; a DataFrame)", raw=True)
-def _memory(magics: BuddyMagics, rest: str, cell):
+def _memory(magics: CommandContext, rest: str, cell):
     from ..analytics import search_memory
 
     if not rest.strip():
@@ -76,7 +77,7 @@ def _memory(magics: BuddyMagics, rest: str, cell):
 
 
 @subcommand("remember", "remember TEXT", "keep a fact about you for the buddy (e.g. your goal)", raw=True)
-def _remember(magics: BuddyMagics, rest: str, cell):
+def _remember(magics: CommandContext, rest: str, cell):
     from ..store import records
 
     text = (rest + ("\n" + cell if cell else "")).strip()
@@ -88,7 +89,7 @@ def _remember(magics: BuddyMagics, rest: str, cell):
 
 @subcommand("forget", "forget ID", "hide a remembered fact (a unique start or end of its id is enough)",
             arg("id", help="memory id"))
-def _forget(magics: BuddyMagics, args, cell):
+def _forget(magics: CommandContext, args, cell):
     from ..store import records
 
     print(f"forgot {records.forget_memory(magics.kb.store, args.id)}")
@@ -96,7 +97,7 @@ def _forget(magics: BuddyMagics, args, cell):
 
 @subcommand("profile", "profile [--rebuild]", "show your learner profile (.buddy/memories.local.md)",
             arg("--rebuild", action="store_true", help="rebuild it from your sessions"))
-def _profile(magics: BuddyMagics, args, cell):
+def _profile(magics: CommandContext, args, cell):
     from IPython.display import Markdown
 
     from ..analytics import build_profile, profile_path
@@ -110,7 +111,7 @@ def _profile(magics: BuddyMagics, args, cell):
 
 @subcommand("curriculum", "curriculum [TOPIC: GOAL; ...]", "show or set your curriculum: ordered topics with goals",
             raw=True)
-def _curriculum(magics: BuddyMagics, rest: str, cell):
+def _curriculum(magics: CommandContext, rest: str, cell):
     from ..analytics import curriculum_status
     from ..store import records
 
@@ -129,7 +130,7 @@ def _curriculum(magics: BuddyMagics, rest: str, cell):
 @subcommand("parquet", "parquet TARGET [--force]", "export every notebook's history under the folder as a Parquet "
             "dataset", arg("target", help="a new (or empty) folder to write"),
             arg("--force", action="store_true", help="write into a folder that has files (a re-export)"))
-def _parquet(magics: BuddyMagics, args, cell):
+def _parquet(magics: CommandContext, args, cell):
     from ..analytics import export_parquet
 
     path = export_parquet(magics.kb.history_root, args.target, force=args.force,

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from IPython.core.error import UsageError
 
-from ..magics import BuddyMagics, arg, subcommand
+from .context import CommandContext
+from .table import arg, subcommand
 
 CLASS_VIEWS = ("overview", "time", "topics", "errors", "inactive", "curriculum", "learners")
 
 
-def _settings(magics: BuddyMagics):
+def _settings(magics: CommandContext):
     from ..course.policy import settings_for
 
     return settings_for(magics.kb.notebook)
@@ -24,7 +25,7 @@ def _settings(magics: BuddyMagics):
                 help="progress: time, counts, topics, no text (default); conversations: also the messages"),
             arg("--as", dest="pseudonym", help="share under this pseudonym instead of your hub user name"),
             arg("--delete", action="store_true", help="with off: remove your files from the course's exchange"))
-def _share(magics: BuddyMagics, args, cell):
+def _share(magics: CommandContext, args, cell):
     from ..course import share
 
     kb = magics.kb
@@ -80,31 +81,29 @@ def _share_status(kb, settings) -> str:
             arg("view", nargs="?", choices=CLASS_VIEWS, default="overview"),
             arg("--days", type=int, default=7, help="inactive: days without activity"),
             arg("--by", choices=("day", "week", "month"), default="week", help="time: the period"))
-def _class(magics: BuddyMagics, args, cell):
+def _class(magics: CommandContext, args, cell):
     from ..course import instructor
 
     settings = _settings(magics)
     if not settings.active:
         raise UsageError("no course here: %buddy class reads the exchange named by buddy-course.toml")
-    if args.view == "overview":
-        return instructor.weekly_overview(settings)
-    if args.view == "time":
-        return instructor.study_time(settings, by=args.by)
-    if args.view == "topics":
-        return instructor.struggles(settings)
-    if args.view == "errors":
-        return instructor.error_kinds(settings)
-    if args.view == "inactive":
-        return instructor.inactive(settings, days=args.days)
-    if args.view == "curriculum":
-        return instructor.curriculum(settings)
-    return instructor.learners(settings)
+    views = {  # CLASS_VIEWS -> the instructor's function, and the options it takes from the command
+        "overview": (instructor.weekly_overview, {}),
+        "time": (instructor.study_time, {"by": args.by}),
+        "topics": (instructor.struggles, {}),
+        "errors": (instructor.error_kinds, {}),
+        "inactive": (instructor.inactive, {"days": args.days}),
+        "curriculum": (instructor.curriculum, {}),
+        "learners": (instructor.learners, {}),
+    }
+    function, options = views[args.view]
+    return function(settings, **options)
 
 
 @subcommand("summary", "summary [ID] [--to PATH]", "write a summary of a session to hand in (Markdown, or a notebook with --to X.ipynb; with a content hash)",
             arg("id", nargs="?", help="session id (default: current)"),
             arg("--to", help="file to write, .md or .ipynb (default: buddy-summary-<session>.md beside the notebook)"))
-def _summary(magics: BuddyMagics, args, cell):
+def _summary(magics: CommandContext, args, cell):
     from ..analytics.time_spent import time_spent
     from ..course.summary import summary_markdown
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..magics import BuddyMagics, arg, subcommand
+from .context import CommandContext
+from .table import arg, subcommand
 
 
 @subcommand("import", "import PATH [--kind buddy|opencode|llm|jupyter-ai]",
@@ -12,7 +13,7 @@ from ..magics import BuddyMagics, arg, subcommand
             arg("path", help="file or folder to import"),
             arg("--kind", choices=("buddy", "opencode", "llm", "jupyter-ai"),
                 help="the source's format (default: recognised from the file)"))
-def _import(magics: BuddyMagics, args, cell):
+def _import(magics: CommandContext, args, cell):
     from ..interop import import_path
 
     report = import_path(magics.kb.store, args.path, fmt=args.kind)
@@ -23,7 +24,7 @@ def _import(magics: BuddyMagics, args, cell):
             "continue a session in a new one (from its last message, or from MESSAGE); the new one is current",
             arg("id", nargs="?", help="session id (default: the current one)"),
             arg("--at", help="message id (a unique start or end of it) to fork from"))
-def _fork(magics: BuddyMagics, args, cell):
+def _fork(magics: CommandContext, args, cell):
     kb = magics.kb
     store = kb.store
     if args.id:
@@ -51,7 +52,7 @@ def _fork(magics: BuddyMagics, args, cell):
 
 @subcommand("compact", "compact", "rewrite this notebook's store into a new file (readable by every DuckDB from 1.4; "
             "free space dropped)")
-def _compact(magics: BuddyMagics, args, cell):
+def _compact(magics: CommandContext, args, cell):
     store = magics.kb.store
     report = store.compact()
     print(f"rewrote {store.path}: {report['bytes_before'] / 1024:,.0f} KB -> {report['bytes_after'] / 1024:,.0f} KB "

@@ -1,20 +1,16 @@
-"""``%buddy`` subcommands for sessions, models, the store and the sidebar.
-
-Each handler gets the magics object, its parsed arguments (or the raw rest of
-the line) and the cell body, and returns something IPython displays.
-"""
+"""``%buddy`` subcommands for sessions, models, the store and the sidebar."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from IPython.core.error import UsageError
 
 from ..models import PROVIDERS, model_name_problem
-from ..magics import (
-    EXPORT_FORMATS, BuddyMagics, arg, count, help_text, subcommand,
-)
+from .context import CommandContext
+from .table import arg, count, help_text, subcommand
+
+EXPORT_FORMATS = ("md", "json", "ipynb")  # export.FORMATS, which imports the store: too heavy for %load_ext
 
 
 def _markdown(text: str):
@@ -23,7 +19,7 @@ def _markdown(text: str):
     return Markdown(text)
 
 
-def _session_or_current(magics: BuddyMagics, fragment: str | None):
+def _session_or_current(magics: CommandContext, fragment: str | None):
     kb = magics.kb
     if fragment:
         return kb.store.find_session(fragment)
@@ -34,12 +30,12 @@ def _session_or_current(magics: BuddyMagics, fragment: str | None):
 
 
 @subcommand("help", "help", "show this help")
-def _help(magics: BuddyMagics, args, cell):
+def _help(magics: CommandContext, args, cell):
     return _markdown(f"```\n{help_text()}\n```")
 
 
 @subcommand("new", "new [TITLE]", "start a new session (the next questions go there)", raw=True)
-def _new(magics: BuddyMagics, title: str, cell):
+def _new(magics: CommandContext, title: str, cell):
     session = magics.kb.store.create_session(title.strip())
     magics.kb.current_session_id = session.id
     print(f"new session {session.id}" + (f": {session.title}" if session.title else ""))
@@ -49,7 +45,7 @@ def _new(magics: BuddyMagics, title: str, cell):
             arg("-n", "--limit", type=count, default=50, help="how many"),
             arg("--archived", action="store_true", help="only archived sessions"),
             arg("--all", action="store_true", help="archived ones too"))
-def _sessions(magics: BuddyMagics, args, cell):
+def _sessions(magics: CommandContext, args, cell):
     from ..analytics.sessions import sessions  # the same rows as `buddy sessions`; parent: the forked-from session
 
     archived = None if args.all else (True if args.archived else False)
@@ -58,13 +54,13 @@ def _sessions(magics: BuddyMagics, args, cell):
 
 @subcommand("switch", "switch ID", "make a session current (a unique start or end of its id is enough)",
             arg("id", help="session id"))
-def _switch(magics: BuddyMagics, args, cell):
+def _switch(magics: CommandContext, args, cell):
     session = magics.kb.switch(args.id)
     print(f"now in session {session.id}: {session.title or '(untitled)'}")
 
 
 @subcommand("title", "title TEXT", "rename the current session", raw=True)
-def _title(magics: BuddyMagics, text: str, cell):
+def _title(magics: CommandContext, text: str, cell):
     if not text.strip():
         raise UsageError("give the new title: %buddy title Merging data frames")
     session = _session_or_current(magics, None)
@@ -74,7 +70,7 @@ def _title(magics: BuddyMagics, text: str, cell):
 
 @subcommand("history", "history [ID]", "show a session's conversation (default: the current one)",
             arg("id", nargs="?", help="session id"))
-def _history(magics: BuddyMagics, args, cell):
+def _history(magics: CommandContext, args, cell):
     from ..transcript import session_markdown
 
     session = _session_or_current(magics, args.id)
@@ -84,7 +80,7 @@ def _history(magics: BuddyMagics, args, cell):
 
 @subcommand("delete", "delete ID --yes", "delete a session with all its messages",
             arg("id", help="session id"), arg("--yes", action="store_true", help="confirm"))
-def _delete(magics: BuddyMagics, args, cell):
+def _delete(magics: CommandContext, args, cell):
     store = magics.kb.store
     session = store.find_session(args.id)
     if not args.yes:
@@ -98,7 +94,7 @@ def _delete(magics: BuddyMagics, args, cell):
 
 @subcommand("archive", "archive ID [--undo]", "hide a session from lists (nothing is deleted)",
             arg("id", help="session id"), arg("--undo", action="store_true", help="bring it back"))
-def _archive(magics: BuddyMagics, args, cell):
+def _archive(magics: CommandContext, args, cell):
     store = magics.kb.store
     session = store.find_session(args.id)
     store.archive_session(session.id, archived=not args.undo)
@@ -110,7 +106,7 @@ def _archive(magics: BuddyMagics, args, cell):
             arg("--format", choices=EXPORT_FORMATS, default="md"),
             arg("--to", help="file to write (default: buddy-<title>.<format> beside the notebook)"),
             arg("--force", action="store_true", help="replace the file if it exists"))
-def _export(magics: BuddyMagics, args, cell):
+def _export(magics: CommandContext, args, cell):
     from ..export import ExportedFile, write_export
 
     session = _session_or_current(magics, args.id)
@@ -120,7 +116,7 @@ def _export(magics: BuddyMagics, args, cell):
 
 @subcommand("model", "model [NAME]", "show or set the model (offline, openai:…, anthropic:…, google:…, ollama:…)",
             arg("name", nargs="?", help="model name"))
-def _model(magics: BuddyMagics, args, cell):
+def _model(magics: CommandContext, args, cell):
     config = magics.kb.config
     if not args.name:
         base = f" via {config.base_url}" if config.base_url else ""
@@ -134,7 +130,7 @@ def _model(magics: BuddyMagics, args, cell):
 
 
 @subcommand("models", "models", "the models you can use and whether their key is set")
-def _models(magics: BuddyMagics, args, cell):
+def _models(magics: CommandContext, args, cell):
     current = magics.kb.config.model
     lines = ["| model | what | key |", "|---|---|---|"]
     for provider in (p for p in PROVIDERS if p.listed):
@@ -146,7 +142,7 @@ def _models(magics: BuddyMagics, args, cell):
 
 
 @subcommand("status", "status", "store path, schema version, model and counts")
-def _status(magics: BuddyMagics, args, cell):
+def _status(magics: CommandContext, args, cell):
     kb = magics.kb
     store = kb.store
     from ..store.fileformat import current_format
@@ -184,30 +180,19 @@ def course_settings_line(kb) -> str:
 
 
 @subcommand("explain", "explain", "explain the last error in this notebook")
-def _explain(magics: BuddyMagics, args, cell):
+def _explain(magics: CommandContext, args, cell):
     from ..engine.context import last_error
 
     problem = last_error()
     if not problem:
         raise UsageError("no error to explain yet: run the cell that fails, then %buddy explain")
     kind = "warning" if problem.split(":")[0].strip().endswith("Warning") else "error"
-    options = _question_options(magics)
-    return magics._ask(options, f"Explain the last {kind} in my notebook and how to fix it.")
-
-
-def _question_options(magics: BuddyMagics, **overrides: Any):
-    from IPython.core.magic_arguments import parse_argstring
-
-    options = parse_argstring(magics.buddy, "")
-    for key, value in overrides.items():
-        setattr(options, key, value)
-    return options
-
+    return magics.ask(f"Explain the last {kind} in my notebook and how to fix it.")
 
 
 @subcommand("sidebar", "sidebar [--where auto|right|inline]", "browse, search and continue conversations in a side panel",
             arg("--where", choices=("auto", "right", "inline"), default="auto", help="where to show it"))
-def _sidebar(magics: BuddyMagics, args, cell):
+def _sidebar(magics: CommandContext, args, cell):
     from ..sidebar import open_sidebar
 
     open_sidebar(magics.kb, where=args.where)  # it displays itself; returning it would show it twice

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..magics import BuddyMagics, subcommand
+from .context import CommandContext
+from .table import subcommand
 
 
 @subcommand("docs", "docs NAME|QUESTION", "the documentation the buddy would use: the best source, cut and "
             "cited, and the ranked sources behind it", raw=True)
-def _docs(magics: BuddyMagics, rest: str, cell):
+def _docs(magics: CommandContext, rest: str, cell):
     from IPython.display import Markdown
 
     from ..tutor.tutor import get_tutor
@@ -18,6 +19,6 @@ def _docs(magics: BuddyMagics, rest: str, cell):
     if not text:
         raise UsageError("name something to look up: %buddy docs DataFrame.merge, or %buddy docs what is a tuple")
     tutor = get_tutor(magics.kb.config.notes_path or None)
-    answer = tutor.answer(text, namespace=magics.shell.user_ns)
+    answer = tutor.answer(text, namespace=magics.user_ns)
     ranked = "\n".join(f"{i}. `{hit.document.id}` ({hit.score:.2f})" for i, hit in enumerate(answer.hits, 1))
     return Markdown(answer.text + ("\n\n**Ranked sources:**\n" + ranked if ranked else ""))
