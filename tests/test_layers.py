@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "buddy_jupyter"
 ROOT = "buddy_jupyter"
 """The package itself: every module imports it first anyway, and it holds only ``__version__`` and the
@@ -55,8 +57,7 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and _is_type_checking(child):
-                for other in child.orelse:
-                    visit(other)
+                visit(ast.Module(body=child.orelse, type_ignores=[]))
                 continue
             if isinstance(child, ast.Import):
                 targets = [a.name for a in child.names]
@@ -112,17 +113,35 @@ def test_no_import_circle_between_rooms():
     assert circles == []
 
 
-def test_the_layer_check_sees_an_upward_import(tmp_path):
-    """The checker itself: an import from the store up to the engine is found."""
-    store = tmp_path / "buddy_jupyter" / "store"
-    store.mkdir(parents=True)
-    (store / "x.py").write_text("def f():\n    from ..engine import turn\n")
-    (tmp_path / "buddy_jupyter" / "engine").mkdir()
-    (tmp_path / "buddy_jupyter" / "engine" / "turn.py").write_text("")
+def _planted(tmp_path: Path, source: str) -> set[str]:
+    """What the checker finds ``buddy_jupyter/store/x.py`` importing, in a planted package."""
+    package = tmp_path / "buddy_jupyter"
+    for folder in ("store", "engine"):
+        (package / folder).mkdir(parents=True, exist_ok=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "engine" / "turn.py").write_text("")
+    (package / "store" / "sql.py").write_text("")
+    (package / "store" / "x.py").write_text(source)
     global PACKAGE
-    saved, PACKAGE = PACKAGE, tmp_path / "buddy_jupyter"
+    saved, PACKAGE = PACKAGE, package
     try:
-        graph = _graph()
+        return _graph()["buddy_jupyter.store.x"]
     finally:
         PACKAGE = saved
-    assert graph["buddy_jupyter.store.x"] == {"buddy_jupyter.engine.turn"}
+
+
+@pytest.mark.parametrize("source", [
+    "from ..engine import turn", "from ..engine.turn import Turn", "import buddy_jupyter.engine.turn",
+    "from buddy_jupyter.engine import turn", "from .. import engine", "def f():\n    from ..engine.turn import Turn\n",
+    "if TYPE_CHECKING:\n    pass\nelse:\n    from ..engine import turn\n",
+])
+def test_the_checker_sees_every_spelling_of_an_import(tmp_path, source):
+    assert _planted(tmp_path, source) & {"buddy_jupyter.engine", "buddy_jupyter.engine.turn"}
+
+
+@pytest.mark.parametrize("source", [
+    "if TYPE_CHECKING:\n    from ..engine.turn import Turn\n", "from .sql import X", "import buddy_jupyter_x.engine",
+    "from .. import __version__",
+])
+def test_the_checker_ignores_what_is_no_arrow(tmp_path, source):
+    assert not _planted(tmp_path, source) & {"buddy_jupyter.engine", "buddy_jupyter.engine.turn"}
