@@ -250,7 +250,7 @@ def _to_history(history: Sequence[ev.HistoryMessage]) -> list[pai.ModelMessage]:
 def _to_pydantic_tool(tool: ev.Tool) -> PydanticTool[Any]:
     # ``from_schema`` skips argument validation, so a model's wrong arguments would reach the
     # function as a TypeError and end the run; check them here and let the model correct itself.
-    # fastjsonschema (an nbformat dependency) imports in milliseconds; jsonschema takes a second.
+    # fastjsonschema (already an nbformat dependency) imports quickly; jsonschema is slow to import.
     validate = fastjsonschema.compile(tool.parameters)
 
     def call(**kwargs: Any) -> str:
