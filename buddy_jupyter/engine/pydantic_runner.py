@@ -272,18 +272,17 @@ def _to_pydantic_tool(tool: ev.Tool) -> PydanticTool[Any]:
 
 
 def _delta(event: object) -> ev.TextDelta | ev.ReasoningDelta | None:
+    """Text or reasoning that streamed: a part's first words, or what a delta adds to it."""
     if isinstance(event, pai.PartStartEvent):
-        part = event.part
-        if isinstance(part, pai.TextPart) and part.content:
-            return ev.TextDelta(part.content)
-        if isinstance(part, pai.ThinkingPart) and part.content:
-            return ev.ReasoningDelta(part.content)
+        piece, text = event.part, getattr(event.part, "content", None)
     elif isinstance(event, pai.PartDeltaEvent):
-        delta = event.delta
-        if isinstance(delta, pai.TextPartDelta) and delta.content_delta:
-            return ev.TextDelta(delta.content_delta)
-        if isinstance(delta, pai.ThinkingPartDelta) and delta.content_delta:
-            return ev.ReasoningDelta(delta.content_delta)
+        piece, text = event.delta, getattr(event.delta, "content_delta", None)
+    else:
+        return None
+    if text and isinstance(piece, (pai.TextPart, pai.TextPartDelta)):
+        return ev.TextDelta(text)
+    if text and isinstance(piece, (pai.ThinkingPart, pai.ThinkingPartDelta)):
+        return ev.ReasoningDelta(text)
     return None
 
 
