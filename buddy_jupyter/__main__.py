@@ -1,4 +1,4 @@
-"""``python -m buddy_jupyter ...``: the ``buddy`` command (see ``cli.py``)."""
+"""``python -m buddy_jupyter ...``: the ``buddy`` command (see ``cli/``)."""
 
 import sys
 

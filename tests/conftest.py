@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-# jsonschema pulls rfc3987-syntax, whose grammar build costs seconds per process
-# (FIELD-NOTES: nbformat import 3 s -> fast); nothing here validates IRIs.
+# jsonschema pulls rfc3987-syntax, whose grammar build costs seconds per process and makes
+# importing nbformat slow; nothing here validates IRIs.
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import pytest  # noqa: E402

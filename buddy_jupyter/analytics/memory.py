@@ -6,9 +6,9 @@ and the remembered items; a message is listed once, with its best part. A
 query term also matches its simple plural/singular. RE2 finds the documents
 holding a query word (whole words, any case) and extracts those words from
 them, so only the query's words are ever tokenised, and only the best few
-documents are joined to their message and session: 200 notebooks' 50,000
-messages take 0.7-0.9 s, most of it attaching the stores and planning the
-200-way unions. BM25 with k1 = 1.2, b = 0.75,
+documents are joined to their message and session; over a big folder most of
+the time goes to attaching the stores and planning the union over all of them,
+not to ranking. BM25 with k1 = 1.2, b = 0.75,
 document length in characters, and the non-negative idf
 ``ln(1 + (N - df + 0.5) / (df + 0.5))``.
 
@@ -98,7 +98,7 @@ SELECT * FROM best ORDER BY round(score, 9) DESC, time_created DESC, doc_id LIMI
 """
 
 # The best few documents' message and conversation, looked up afterwards in the stores they came
-# from only (joining them inside the ranking scanned every store's tables again: 2x slower).
+# from only (joining them inside the ranking scanned every store's tables a second time).
 DETAILS_SQL = """
 SELECT 'message' AS kind, id, role AS value, time_created FROM {message} WHERE id IN (SELECT unnest($messages::VARCHAR[]))
 UNION ALL

@@ -13,8 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..store import records
-from .history import reading
-from .time_spent import ATTRIBUTED_SQL, DEFAULT_IDLE_THRESHOLD, local
+from .time_spent import ATTRIBUTED_SQL, DEFAULT_IDLE_THRESHOLD, local, timeline_frame
 
 if TYPE_CHECKING:
     import pandas
@@ -162,11 +161,7 @@ def progress(
     ``minutes`` is the active time of the topic's conversations (cells run in
     between included); ``errors`` the cells that failed meanwhile. Times are local.
     """
-    from .time_spent import _threshold, run_local
-
-    params = {"threshold": _threshold(idle_threshold), "tz": tz}
-    with reading(store, root, relations=("timeline", "session_topic"), data_dir=data_dir) as con:
-        return run_local(con, PROGRESS_SQL, params)
+    return timeline_frame(PROGRESS_SQL, ("timeline", "session_topic"), store, root, idle_threshold, tz, data_dir)
 
 
 CURRICULUM_SQL = """

@@ -33,3 +33,9 @@ class Diagnosis:
     def context_block(self) -> str:
         """A short "## Diagnosis" section for the notebook context real models get."""
         return "## Diagnosis\n" + self.markdown()
+
+
+def error_line(error: BaseException, kind: str = "") -> str:
+    """The error in one line, as ``Diagnosis.error`` holds it: ``kind`` (default: the class's name),
+    then the message's first line, cut at 160 characters."""
+    return f"{kind or type(error).__name__}: {str(error).strip().splitlines()[0][:160]}"

@@ -41,7 +41,8 @@ def missing_keys(error: KeyError) -> list[Any]:
 
 
 def _subscripts(view: View, key: Any):
-    """(subscript node, receiver node, the key's node, 'loc'|'get', position in a tuple) on the failing line."""
+    """Each subscript by ``key`` on the failing line: (receiver node, its value, the key's node, 'loc'|'get',
+    position in a tuple)."""
     for node in view.nodes_on_line():
         if not isinstance(node, ast.Subscript):
             continue
@@ -52,7 +53,8 @@ def _subscripts(view: View, key: Any):
                     receiver, mode = node.value, "get"
                     if isinstance(receiver, ast.Attribute) and receiver.attr in ("loc", "at"):
                         receiver, mode = receiver.value, "loc"
-                    yield node, receiver, inner, mode, position if isinstance(node.slice, ast.Tuple) else None
+                    yield (receiver, view.resolve(receiver), inner, mode,
+                           position if isinstance(node.slice, ast.Tuple) else None)
                     break
 
 
@@ -93,8 +95,7 @@ def frame_column(error: BaseException, view: View) -> Diagnosis | None:
     if not keys:
         return None
     key = keys[0]
-    for node, receiver_node, key_node, mode, position in _subscripts(view, key):
-        frame = view.resolve(receiver_node)
+    for receiver_node, frame, key_node, mode, position in _subscripts(view, key):
         if not is_frame(frame) or (mode == "loc" and position != 1):
             if mode == "loc" or is_series(frame) or isinstance(frame, dict):
                 return None  # a row label or a dict key: the rules below
@@ -226,8 +227,7 @@ def row_label(error: BaseException, view: View) -> Diagnosis | None:
     if not keys:
         return None
     key = keys[0]
-    for node, receiver_node, key_node, mode, position in _subscripts(view, key):
-        value = view.resolve(receiver_node)
+    for receiver_node, value, key_node, mode, position in _subscripts(view, key):
         if not (is_frame(value) and mode == "loc" and position in (0, None)) and not is_series(value):
             continue
         name = view.segment(receiver_node) or "the data"
@@ -264,8 +264,7 @@ def dict_key(error: BaseException, view: View) -> Diagnosis | None:
     if not keys:
         return None
     key = keys[0]
-    for node, receiver_node, key_node, mode, position in _subscripts(view, key):
-        value = view.resolve(receiver_node)
+    for receiver_node, value, key_node, _, _ in _subscripts(view, key):
         if not isinstance(value, dict) and type(value).__name__ not in ("_Environ", "OrderedDict", "defaultdict"):
             continue
         name = view.segment(receiver_node) or "the dict"

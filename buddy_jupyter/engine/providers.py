@@ -15,7 +15,8 @@ servers (vLLM, LM Studio, llama.cpp) have nothing else, and it is the path the t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ..models import KNOWN, registered_factory
@@ -115,11 +116,9 @@ def _openai(name: str, base_url: str | None, api_key: str | None) -> PydanticAIR
         key = api_key or os.environ.get("OPENAI_API_KEY") or NO_KEY
     else:
         key = _key("openai", api_key, "OPENAI_API_KEY")
-    try:
+    with _extra("openai"):
         from pydantic_ai.models.openai import OpenAIChatModel
         from pydantic_ai.providers.openai import OpenAIProvider
-    except ImportError as exc:
-        raise _missing_library("openai") from exc
     provider = OpenAIProvider(base_url=base_url, api_key=key)
     model = OpenAIChatModel(name, provider=provider)
     return _runner(model, "openai", name, endpoint=provider.base_url, key_env="OPENAI_API_KEY", key=key)
@@ -128,12 +127,10 @@ def _openai(name: str, base_url: str | None, api_key: str | None) -> PydanticAIR
 def _ollama(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
     base_url = base_url or os.environ.get("OLLAMA_BASE_URL") or OLLAMA_DEFAULT_URL
     key = api_key or os.environ.get("OLLAMA_API_KEY") or NO_KEY
-    try:
+    with _extra("openai"):
         # Chat Completions too, but Ollama's provider picks per-family profiles (tool schemas, thinking).
         from pydantic_ai.models.ollama import OllamaModel
         from pydantic_ai.providers.ollama import OllamaProvider
-    except ImportError as exc:
-        raise _missing_library("openai") from exc
     provider = OllamaProvider(base_url=base_url, api_key=key)
     model = OllamaModel(name, provider=provider)
     return _runner(model, "ollama", name, endpoint=provider.base_url, key_env="OLLAMA_API_KEY", key=key)
@@ -141,11 +138,9 @@ def _ollama(name: str, base_url: str | None, api_key: str | None) -> PydanticAIR
 
 def _anthropic(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
     key = _key("anthropic", api_key, "ANTHROPIC_API_KEY")
-    try:
+    with _extra("anthropic"):
         from pydantic_ai.models.anthropic import AnthropicModel
         from pydantic_ai.providers.anthropic import AnthropicProvider
-    except ImportError as exc:
-        raise _missing_library("anthropic") from exc
     model = AnthropicModel(name, provider=AnthropicProvider(api_key=key, base_url=base_url))
     endpoint = base_url or "https://api.anthropic.com"
     return _runner(model, "anthropic", name, endpoint=endpoint, key_env="ANTHROPIC_API_KEY", key=key)
@@ -153,11 +148,9 @@ def _anthropic(name: str, base_url: str | None, api_key: str | None) -> Pydantic
 
 def _google(name: str, base_url: str | None, api_key: str | None) -> PydanticAIRunner:
     key = _key("google", api_key, "GOOGLE_API_KEY", "GEMINI_API_KEY")
-    try:
+    with _extra("google"):
         from pydantic_ai.models.google import GoogleModel
         from pydantic_ai.providers.google import GoogleProvider
-    except ImportError as exc:
-        raise _missing_library("google") from exc
     model = GoogleModel(name, provider=GoogleProvider(api_key=key))
     endpoint = "https://generativelanguage.googleapis.com"
     return _runner(model, "google", name, endpoint=endpoint, key_env="GOOGLE_API_KEY", key=key)
@@ -180,8 +173,14 @@ def _key(provider: str, given: str | None, *env_names: str) -> str:
     return key
 
 
-def _missing_library(extra: str) -> ModelError:
-    return ModelError(f'the {extra} provider needs an extra library: pip install "pydantic-ai-slim[{extra}]"')
+@contextmanager
+def _extra(extra: str) -> Iterator[None]:
+    """Imports from pydantic-ai's ``extra``: a missing library is one line saying what to install."""
+    try:
+        yield
+    except ImportError as exc:
+        raise ModelError(f'the {extra} provider needs an extra library: '
+                         f'pip install "pydantic-ai-slim[{extra}]"') from exc
 
 
 _BUILDERS: dict[str, Callable[[str, str | None, str | None], PydanticAIRunner]] = {

@@ -250,7 +250,7 @@ def _to_history(history: Sequence[ev.HistoryMessage]) -> list[pai.ModelMessage]:
 def _to_pydantic_tool(tool: ev.Tool) -> PydanticTool[Any]:
     # ``from_schema`` skips argument validation, so a model's wrong arguments would reach the
     # function as a TypeError and end the run; check them here and let the model correct itself.
-    # fastjsonschema (an nbformat dependency) imports in milliseconds; jsonschema takes a second.
+    # fastjsonschema (already an nbformat dependency) imports quickly; jsonschema is slow to import.
     validate = fastjsonschema.compile(tool.parameters)
 
     def call(**kwargs: Any) -> str:
@@ -272,18 +272,17 @@ def _to_pydantic_tool(tool: ev.Tool) -> PydanticTool[Any]:
 
 
 def _delta(event: object) -> ev.TextDelta | ev.ReasoningDelta | None:
+    """Text or reasoning that streamed: a part's first words, or what a delta adds to it."""
     if isinstance(event, pai.PartStartEvent):
-        part = event.part
-        if isinstance(part, pai.TextPart) and part.content:
-            return ev.TextDelta(part.content)
-        if isinstance(part, pai.ThinkingPart) and part.content:
-            return ev.ReasoningDelta(part.content)
+        piece, text = event.part, getattr(event.part, "content", None)
     elif isinstance(event, pai.PartDeltaEvent):
-        delta = event.delta
-        if isinstance(delta, pai.TextPartDelta) and delta.content_delta:
-            return ev.TextDelta(delta.content_delta)
-        if isinstance(delta, pai.ThinkingPartDelta) and delta.content_delta:
-            return ev.ReasoningDelta(delta.content_delta)
+        piece, text = event.delta, getattr(event.delta, "content_delta", None)
+    else:
+        return None
+    if text and isinstance(piece, (pai.TextPart, pai.TextPartDelta)):
+        return ev.TextDelta(text)
+    if text and isinstance(piece, (pai.ThinkingPart, pai.ThinkingPartDelta)):
+        return ev.ReasoningDelta(text)
     return None
 
 

@@ -1,7 +1,7 @@
 """The history list: a scope switch, a search box, one page of sessions and a pager.
 
 Rows are a fixed pool of ``page_size`` widgets whose text changes from page to
-page: paging through 1,000 sessions creates no widgets.
+page: paging through a long history creates no widgets.
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ class HistoryList:
         self.scope = w.ToggleButtons(options=[(SCOPE_LABELS[s], s) for s in SCOPES], value="notebook",
                                      style={"button_width": "auto"})
         self.scope.add_class("buddy-scope")
-        # Searched as one types: a folder search is answered from the search index (under 200 ms warm
-        # over 200 notebooks, bench/bench_analytics.py); whole words match, so results change per word.
+        # Searched as one types: a folder search is answered from the search index, which stays quick
+        # over hundreds of notebooks; whole words match, so results change per word.
         self.search = w.Text(placeholder="Search conversations", continuous_update=True,
                              layout=w.Layout(flex="1 1 auto", width="auto"))
         self.search.add_class("buddy-search")

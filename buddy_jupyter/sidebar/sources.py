@@ -1,7 +1,7 @@
 """Where the sidebar's rows come from.
 
 This notebook's sessions (and its archived ones) come straight from the Store
-API, one page at a time, so 1,000 sessions open as fast as 10. Every notebook
+API, one page at a time, so a long history opens as fast as a short one. Every notebook
 of the folder comes from ``analytics.query.sql`` (one SQL over all stores
 under the history root, paged in SQL), time spent from
 ``analytics.time_spent.time_spent(by="session")`` and search from

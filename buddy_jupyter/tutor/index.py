@@ -2,8 +2,8 @@
 
 Why SQLite FTS5: it ships with Python's ``sqlite3`` (no dependency, no download),
 its ``porter`` tokenizer stems "tuples" to "tuple", ``bm25()`` weighs the title and
-aliases above the body per column, and the index is one file that opens in well
-under a millisecond. What makes learners' questions rank well is in ``query.py``
+aliases above the body per column, and the index is one file that opens at
+once. What makes learners' questions rank well is in ``query.py``
 (stopwords, names, follow-ups) and ``rank.py`` (priors by source); the engine only
 has to be fast and dependable, and this one is both.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from buddy_jupyter.analytics import search_index, search_memory
+from buddy_jupyter.analytics.search_index import file as index_file, freshness, rows
 from buddy_jupyter.store import records
 
 from .test_memory_search import LABELLED, library  # noqa: F401  (the module-scoped fixture)
@@ -24,7 +25,7 @@ from .timelines import T0
 def fresh_index(monkeypatch, tmp_path):
     """Each test starts from no index file, in its own cache folder, with no store remembered as busy."""
     monkeypatch.setenv("BUDDY_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(search_index, "_busy_until", {})
+    monkeypatch.setattr(freshness, "_busy_until", {})
     yield
     search_index.close()
 
@@ -124,7 +125,7 @@ def test_a_busy_store_keeps_its_rows_and_does_not_block(course):
     finally:
         holder.kill()
         holder.wait()
-    search_index._busy_until.clear()
+    freshness._busy_until.clear()
     assert search_memory("zebra", root=course.root)["message_id"].tolist() == ["mem_held"]
 
 
@@ -191,7 +192,7 @@ def test_an_unusable_cache_folder_falls_back_to_the_stores(course, monkeypatch, 
 
 
 def test_changed_parts_are_read_from_the_watermark(course, monkeypatch):
-    monkeypatch.setattr(search_index, "WATERMARK_SLACK", "0 seconds")
+    monkeypatch.setattr(freshness, "WATERMARK_SLACK", "0 seconds")
     store, script = course("lesson")
     session = script.session("strings")
     for i in range(5):
@@ -200,9 +201,9 @@ def test_changed_parts_are_read_from_the_watermark(course, monkeypatch):
     search_memory("split", root=course.root)
     script.turn(session, "And join?", "str.join glues strings.", T0 + timedelta(minutes=9))
     calls = []
-    original = search_index._put_parts
-    monkeypatch.setattr(search_index, "_put_parts", lambda con, sid, parts, **kw: (calls.append(len(parts)),
-                                                                                  original(con, sid, parts, **kw)))
+    original = rows.put_parts
+    monkeypatch.setattr(rows, "put_parts", lambda con, sid, parts, **kw: (calls.append(len(parts)),
+                                                                         original(con, sid, parts, **kw)))
     assert search_memory("join", root=course.root, store=store).iloc[0]["session_title"] == "strings"
     assert calls == [3]  # the last part read before (at the watermark), the new question and answer: not all 12
 
@@ -212,7 +213,7 @@ def test_an_index_held_by_another_writer_falls_back_to_the_stores(course, monkey
     session = script.session("sets")
     script.turn(session, "How do I remove duplicates with a set?", "set(items) drops repeats.", T0)
     search_memory("duplicates", root=course.root)
-    monkeypatch.setattr(search_index, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(index_file, "BUSY_TIMEOUT_MS", 100)
     search_index.close()  # reopened with the short timeout
     other = search_index.connect()
     other.execute("BEGIN IMMEDIATE")  # another process refreshing the index, for longer than the timeout

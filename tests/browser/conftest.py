@@ -3,8 +3,8 @@
 The server gets its own root, settings, workspaces, config and runtime folders
 (nothing of the developer's is read), a random token, no news or update checks,
 and ``BUDDY_MODEL=offline`` (a test module's ``lab_env`` fixture adds to or changes
-that environment). It is started with ``rfc3987_syntax`` blocked (see
-FIELD-NOTES: the nbformat import trap), which halves its start-up.
+that environment). It is started with ``rfc3987_syntax`` blocked (importing nbformat would
+otherwise build that package's grammar, the slowest part of the server's start-up).
 Chromium is Debian's (/usr/bin/chromium), driven by Playwright; never
 ``playwright install``.
 """
@@ -55,7 +55,8 @@ def write_notebook(path: Path, sources: list[str]) -> None:
 
 
 def open_notebook(page, url: str):
-    """Open a notebook and wait until its kernel is really idle (FIELD-NOTES: the status bar too)."""
+    """Open a notebook and wait until its kernel is really idle: the status bar and the notebook's
+    execution indicator both say so."""
     page.goto(url)
     notebook = page.locator(".jp-NotebookPanel:visible")
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()

@@ -1,4 +1,4 @@
-"""Ids sort by creation and never wrap (DATA-MODEL rule 1)."""
+"""Ids sort by creation and never wrap: an id carries its row's creation time, so sorting by id sorts by time."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from tests.sidebar.conftest import converse, make_kb
 
 def test_folder_search_attaches_no_store_once_indexed(kb, folder, open_sidebar_for, monkeypatch, tmp_path):
     from buddy_jupyter.analytics import history, search_index
+    from buddy_jupyter.analytics.search_index import freshness
 
     monkeypatch.setenv("BUDDY_CACHE_DIR", str(tmp_path / "cache"))
     other = make_kb(folder / "other.ipynb")
@@ -25,7 +26,7 @@ def test_folder_search_attaches_no_store_once_indexed(kb, folder, open_sidebar_f
             raise AssertionError("a store was attached")
 
         monkeypatch.setattr(history, "open_history", refuse)
-        monkeypatch.setattr(search_index, "open_history", refuse)
+        monkeypatch.setattr(freshness, "open_history", refuse)
         sidebar.history.search.value = "broadcasting rules"
         assert sidebar.errors.errors == []
         rows = sidebar.history.visible_rows

@@ -1,4 +1,5 @@
-"""Several processes, one store file: real subprocesses, real DuckDB locks (DATA-MODEL rule 4)."""
+"""Several processes, one store file: real subprocesses, real DuckDB locks (processes share a store by
+taking turns holding the file, waiting in line for it)."""
 
 from __future__ import annotations
 

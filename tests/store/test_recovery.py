@@ -1,6 +1,7 @@
 """Crash recovery: a kernel killed mid-answer (SIGKILL) loses nothing committed, keeps the
-partial answer up to its last flush, and the next open marks the answer interrupted
-(DATA-MODEL rule 7). A live writer in another process is left alone."""
+partial answer up to its last flush, and the next open marks the answer interrupted (a
+conversation never stays "running" after its kernel died). A live writer in another process is
+left alone."""
 
 from __future__ import annotations
 

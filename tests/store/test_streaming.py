@@ -1,5 +1,6 @@
 """StreamingText: deltas are events only; the part is written at start, as soon as its first
-words arrive, at most every flush_interval while it grows, and at finish (DATA-MODEL rule 2)."""
+words arrive, at most every flush_interval while it grows, and at finish (a crash loses at most
+the last flush_interval of text)."""
 
 from __future__ import annotations
 
