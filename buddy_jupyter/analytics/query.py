@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .history import RELATIONS, list_stores, open_history

@@ -33,8 +33,6 @@ from ..errors import BuddyError, InvalidInput
 if TYPE_CHECKING:
     import duckdb
 
-    from ..store import Store
-
 SNAPSHOT = "snapshot.parquet"
 LOCK = ".lock"
 FILE_MODE = 0o640

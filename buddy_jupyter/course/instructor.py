@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Sequence, Union
 
 from ..errors import InvalidInput
 from . import exchange
-from .settings import COURSE_FILE, CourseSettings, CurriculumItem, course_settings, read_course_file
+from .settings import COURSE_FILE, CourseSettings, CurriculumItem, course_settings
 
 if TYPE_CHECKING:
     import duckdb

@@ -10,7 +10,7 @@ from typing import Any
 from .diagnosis import Diagnosis
 from .matching import close_matches, how_it_differs, quoted_list
 from .view import (
-    MISSING, View, attribute_names, columns_of, describe, first_name, is_frame, is_ndarray, is_series, top_module,
+    MISSING, View, attribute_names, columns_of, describe, is_frame, is_ndarray, is_series,
 )
 from . import history
 

@@ -4,7 +4,6 @@ extension, the file found one folder away, and the working directory."""
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from .diagnosis import Diagnosis
 from .matching import close_matches, normalize

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from typing import Any
 
 from .diagnosis import Diagnosis
 from .matching import close_matches

@@ -166,7 +166,7 @@ def math_domain(error: BaseException, view: View) -> Diagnosis | None:
             facts.insert(0, f"`{view.segment(call.args[0])}` is {describe(value)}.")
         else:
             facts.insert(0, f"The argument of `{view.segment(call.func)}` is outside its domain.")
-    return Diagnosis(f"ValueError: math domain error", facts, "Check the value first (`if x >= 0:`), or use "
+    return Diagnosis("ValueError: math domain error", facts, "Check the value first (`if x >= 0:`), or use "
                      "`cmath` for complex results.", "")
 
 

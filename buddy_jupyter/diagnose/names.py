@@ -9,12 +9,10 @@ from itertools import islice
 import importlib.util
 import re
 import sys
-from typing import Any
-
 from . import history
 from .diagnosis import Diagnosis
 from .matching import close_matches, how_it_differs, safe_contains
-from .view import MISSING, View, columns_of, describe, is_frame
+from .view import View, columns_of, describe, is_frame
 
 # Well-known aliases and names, and the import that defines them (knowledge as data).
 IMPORTS = {

@@ -13,11 +13,10 @@ import builtins
 import linecache
 import os
 import re
-import sys
 import sysconfig
 from functools import cached_property
 from inspect import getattr_static
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from .matching import safe_contains, short
 
