@@ -52,7 +52,7 @@ def shell(tmp_path, monkeypatch):
 @pytest.fixture
 def model():
     """A scripted model answering ``script:...`` names; registered for this test only."""
-    from tests.engine.scripted import scripted_model
+    from tests.scripted import scripted_model
 
     with scripted_model() as scripted:
         yield scripted
@@ -71,3 +71,29 @@ def store(store_path):
     s = Store(store_path, notebook=str(store_path.parent.parent / "lesson.ipynb"), idle_release=0.2, lock_timeout=20)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def llm_db(tmp_path_factory):
+    """An llm ``logs.db`` written by the llm package itself."""
+    from tests.interop import fixtures
+
+    return fixtures.llm_logs(tmp_path_factory.mktemp("llm") / "user")
+
+
+@pytest.fixture
+def new_store(tmp_path):
+    """A factory of fresh notebook stores under ``tmp_path``, released quickly."""
+    from buddy_jupyter.store import Store
+
+    made = []
+
+    def make(name: str = "lesson"):
+        s = Store(tmp_path / name / ".buddy" / f"{name}.duckdb", notebook=str(tmp_path / name / f"{name}.ipynb"),
+                  idle_release=0.1)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()

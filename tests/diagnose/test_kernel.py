@@ -6,7 +6,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tests.engine.test_kernels import execute, outputs_text
+from tests.test_kernels import execute, outputs_text
 
 
 def failing(source: str):

@@ -15,7 +15,7 @@ from buddy_jupyter.schema import ids
 from buddy_jupyter.schema.messages import AssistantMessage, UserMessage
 from buddy_jupyter.schema.parts import TextPart, TimeSpan, ToolCompleted, ToolPart
 
-from . import fixtures
+from tests.interop import fixtures
 
 
 @pytest.fixture

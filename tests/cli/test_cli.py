@@ -14,7 +14,7 @@ import pytest
 
 from buddy_jupyter.cli import main
 
-from . import fixtures
+from tests.interop import fixtures
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -21,7 +21,7 @@ from buddy_jupyter.engine.providers import resolve_runner
 from buddy_jupyter.engine.pydantic_runner import PydanticAIRunner
 from tests.fake_openai import Drop, Endless, Fail, FakeOpenAI, FunctionCall, Reply, fake_openai, usage  # noqa: F401
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-test"
 
 

@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from buddy_jupyter.store import Store
 from tests.fake_openai import Endless, FakeOpenAI
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def execute(path: Path, **env) -> nbformat.NotebookNode:
