@@ -10,14 +10,14 @@ from .context import CommandContext
 from .table import arg, count, subcommand
 
 
-def _scope(magics: CommandContext) -> dict:
+def _scope(ctx: CommandContext) -> dict:
     """Arguments every cross-notebook analytics call takes from the settings."""
-    return {"store": magics.kb.store, "data_dir": magics.kb.config.data_dir}
+    return {"store": ctx.kb.store, "data_dir": ctx.kb.config.data_dir}
 
 
 @subcommand("sql", "sql [--all|--write] QUERY", "run read-only SQL over this notebook's history (--all: every "
             "notebook in the folder; --write: change this store, a copy is kept); a DataFrame", raw=True)
-def _sql(magics: CommandContext, rest: str, cell):
+def _sql(ctx: CommandContext, rest: str, cell):
     from ..analytics import sql
 
     flags = set()
@@ -31,30 +31,30 @@ def _sql(magics: CommandContext, rest: str, cell):
         query = (query + "\n" + cell).strip()
     if not query:
         raise UsageError("give a query: %buddy sql SELECT role, count(*) FROM messages GROUP BY role")
-    kb = magics.kb
+    kb = ctx.kb
     if "--all" in flags:
         # --all waits for a busy notebook as long as a write would (lock_timeout), rather than leave it out
         return sql(query, root=kb.history_root, write="--write" in flags, lock_wait=kb.config.lock_timeout,
-                   **_scope(magics))
+                   **_scope(ctx))
     return sql(query, store=kb.store, write="--write" in flags)
 
 
 @subcommand("progress", "progress [--all] [--days N]", "time spent per day and per topic, as tables and a chart",
             arg("--all", action="store_true", help="every notebook in the folder"),
             arg("--days", type=count, default=30, help="days in the chart"))
-def _progress(magics: CommandContext, args, cell):
+def _progress(ctx: CommandContext, args, cell):
     from ..analytics import progress_report
 
-    if magics.kb.activity is not None:
-        magics.kb.activity.flush()
-    return progress_report(magics.kb.history_scope(everywhere=args.all), days=args.days)
+    if ctx.kb.activity is not None:
+        ctx.kb.activity.flush()
+    return progress_report(ctx.kb.history_scope(everywhere=args.all), days=args.days)
 
 
 @subcommand("topic", "topic [TOPIC, ...]", "show or set the current session's topics (comma separated)", raw=True)
-def _topic(magics: CommandContext, rest: str, cell):
+def _topic(ctx: CommandContext, rest: str, cell):
     from ..store import records
 
-    kb = magics.kb
+    kb = ctx.kb
     session = kb.current_session(create=False)
     if session is None:
         raise UsageError("no session yet: ask a question first, or %buddy new TITLE")
@@ -68,41 +68,41 @@ def _topic(magics: CommandContext, rest: str, cell):
 
 
 @subcommand("memory", "memory QUERY", "search every notebook's past conversations (best first; a DataFrame)", raw=True)
-def _memory(magics: CommandContext, rest: str, cell):
+def _memory(ctx: CommandContext, rest: str, cell):
     from ..analytics import search_memory
 
     if not rest.strip():
         raise UsageError("give words to look for: %buddy memory groupby")
-    return search_memory(rest.strip(), root=magics.kb.history_root, **_scope(magics))
+    return search_memory(rest.strip(), root=ctx.kb.history_root, **_scope(ctx))
 
 
 @subcommand("remember", "remember TEXT", "keep a fact about you for the buddy (e.g. your goal)", raw=True)
-def _remember(magics: CommandContext, rest: str, cell):
+def _remember(ctx: CommandContext, rest: str, cell):
     from ..store import records
 
     text = (rest + ("\n" + cell if cell else "")).strip()
     if not text:
         raise UsageError("give the text to remember: %buddy remember I am preparing for a data analyst interview")
-    memory_id = records.add_memory(magics.kb.store, text)
+    memory_id = records.add_memory(ctx.kb.store, text)
     print(f"remembered ({memory_id})")
 
 
 @subcommand("forget", "forget ID", "hide a remembered fact (a unique start or end of its id is enough)",
             arg("id", help="memory id"))
-def _forget(magics: CommandContext, args, cell):
+def _forget(ctx: CommandContext, args, cell):
     from ..store import records
 
-    print(f"forgot {records.forget_memory(magics.kb.store, args.id)}")
+    print(f"forgot {records.forget_memory(ctx.kb.store, args.id)}")
 
 
 @subcommand("profile", "profile [--rebuild]", "show your learner profile (.buddy/memories.local.md)",
             arg("--rebuild", action="store_true", help="rebuild it from your sessions"))
-def _profile(magics: CommandContext, args, cell):
+def _profile(ctx: CommandContext, args, cell):
     from IPython.display import Markdown
 
     from ..analytics import build_profile, profile_path
 
-    scope = magics.kb.history_scope()
+    scope = ctx.kb.history_scope()
     path = profile_path(scope)
     if args.rebuild or not path.exists():
         path = build_profile(scope)
@@ -111,12 +111,12 @@ def _profile(magics: CommandContext, args, cell):
 
 @subcommand("curriculum", "curriculum [TOPIC: GOAL; ...]", "show or set your curriculum: ordered topics with goals",
             raw=True)
-def _curriculum(magics: CommandContext, rest: str, cell):
+def _curriculum(ctx: CommandContext, rest: str, cell):
     from ..analytics import curriculum_status
     from ..store import records
 
     text = (rest + ("\n" + cell if cell else "")).strip()
-    kb = magics.kb
+    kb = ctx.kb
     if text:
         items = []
         for chunk in (c.strip() for c in text.replace("\n", ";").split(";")):
@@ -130,11 +130,11 @@ def _curriculum(magics: CommandContext, rest: str, cell):
 @subcommand("parquet", "parquet TARGET [--force]", "export every notebook's history under the folder as a Parquet "
             "dataset", arg("target", help="a new (or empty) folder to write"),
             arg("--force", action="store_true", help="write into a folder that has files (a re-export)"))
-def _parquet(magics: CommandContext, args, cell):
+def _parquet(ctx: CommandContext, args, cell):
     from ..analytics import export_parquet
 
-    path = export_parquet(magics.kb.history_root, args.target, force=args.force,
-                          lock_wait=magics.kb.config.lock_timeout, **_scope(magics))
+    path = export_parquet(ctx.kb.history_root, args.target, force=args.force,
+                          lock_wait=ctx.kb.config.lock_timeout, **_scope(ctx))
     print(f"wrote a Parquet dataset (partitioned by notebook) to {path}")
     return path
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CommandContext:
-    """Handed to every handler as its first argument (named ``magics`` there) instead of the magics object."""
+    """Handed to every handler as its first argument (``ctx``) instead of the magics object."""
 
     kb: KernelBuddy
     """The kernel's buddy: settings, the store, the current session, the activity recorder."""

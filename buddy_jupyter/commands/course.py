@@ -12,10 +12,10 @@ from .table import arg, subcommand
 CLASS_VIEWS = ("overview", "time", "topics", "errors", "inactive", "curriculum", "learners")
 
 
-def _settings(magics: CommandContext):
+def _settings(ctx: CommandContext):
     from ..course.policy import settings_for
 
-    return settings_for(magics.kb.notebook)
+    return settings_for(ctx.kb.notebook)
 
 
 @subcommand("share", "share on|off|status [--level progress|conversations] [--as NAME] [off --delete]",
@@ -25,11 +25,11 @@ def _settings(magics: CommandContext):
                 help="progress: time, counts, topics, no text (default); conversations: also the messages"),
             arg("--as", dest="pseudonym", help="share under this pseudonym instead of your hub user name"),
             arg("--delete", action="store_true", help="with off: remove your files from the course's exchange"))
-def _share(magics: CommandContext, args, cell):
+def _share(ctx: CommandContext, args, cell):
     from ..course import share
 
-    kb = magics.kb
-    settings = _settings(magics)
+    kb = ctx.kb
+    settings = _settings(ctx)
     if args.action == "status":
         print(_share_status(kb, settings))
         return None
@@ -81,10 +81,10 @@ def _share_status(kb, settings) -> str:
             arg("view", nargs="?", choices=CLASS_VIEWS, default="overview"),
             arg("--days", type=int, default=7, help="inactive: days without activity"),
             arg("--by", choices=("day", "week", "month"), default="week", help="time: the period"))
-def _class(magics: CommandContext, args, cell):
+def _class(ctx: CommandContext, args, cell):
     from ..course import instructor
 
-    settings = _settings(magics)
+    settings = _settings(ctx)
     if not settings.active:
         raise UsageError("no course here: %buddy class reads the exchange named by buddy-course.toml")
     views = {  # CLASS_VIEWS -> the instructor's function, and the options it takes from the command
@@ -103,11 +103,11 @@ def _class(magics: CommandContext, args, cell):
 @subcommand("summary", "summary [ID] [--to PATH]", "write a summary of a session to hand in (Markdown, or a notebook with --to X.ipynb; with a content hash)",
             arg("id", nargs="?", help="session id (default: current)"),
             arg("--to", help="file to write, .md or .ipynb (default: buddy-summary-<session>.md beside the notebook)"))
-def _summary(magics: CommandContext, args, cell):
+def _summary(ctx: CommandContext, args, cell):
     from ..analytics.time_spent import time_spent
     from ..course.summary import summary_markdown
 
-    kb = magics.kb
+    kb = ctx.kb
     session = kb.store.find_session(args.id) if args.id else kb.current_session(create=False)
     if session is None:
         raise UsageError("no session yet: ask a question first")

@@ -13,10 +13,10 @@ from .table import arg, subcommand
             arg("path", help="file or folder to import"),
             arg("--kind", choices=("buddy", "opencode", "llm", "jupyter-ai"),
                 help="the source's format (default: recognised from the file)"))
-def _import(magics: CommandContext, args, cell):
+def _import(ctx: CommandContext, args, cell):
     from ..interop import import_path
 
-    report = import_path(magics.kb.store, args.path, fmt=args.kind)
+    report = import_path(ctx.kb.store, args.path, fmt=args.kind)
     print(report.summary())
 
 
@@ -24,8 +24,8 @@ def _import(magics: CommandContext, args, cell):
             "continue a session in a new one (from its last message, or from MESSAGE); the new one is current",
             arg("id", nargs="?", help="session id (default: the current one)"),
             arg("--at", help="message id (a unique start or end of it) to fork from"))
-def _fork(magics: CommandContext, args, cell):
-    kb = magics.kb
+def _fork(ctx: CommandContext, args, cell):
+    kb = ctx.kb
     store = kb.store
     if args.id:
         session = store.find_session(args.id)
@@ -52,8 +52,8 @@ def _fork(magics: CommandContext, args, cell):
 
 @subcommand("compact", "compact", "rewrite this notebook's store into a new file (readable by every DuckDB from 1.4; "
             "free space dropped)")
-def _compact(magics: CommandContext, args, cell):
-    store = magics.kb.store
+def _compact(ctx: CommandContext, args, cell):
+    store = ctx.kb.store
     report = store.compact()
     print(f"rewrote {store.path}: {report['bytes_before'] / 1024:,.0f} KB -> {report['bytes_after'] / 1024:,.0f} KB "
           f"({report.get('session', 0)} sessions, {report.get('message', 0)} messages, {report.get('part', 0)} parts; "

@@ -19,8 +19,8 @@ def _markdown(text: str):
     return Markdown(text)
 
 
-def _session_or_current(magics: CommandContext, fragment: str | None):
-    kb = magics.kb
+def _session_or_current(ctx: CommandContext, fragment: str | None):
+    kb = ctx.kb
     if fragment:
         return kb.store.find_session(fragment)
     session = kb.current_session(create=False)
@@ -30,14 +30,14 @@ def _session_or_current(magics: CommandContext, fragment: str | None):
 
 
 @subcommand("help", "help", "show this help")
-def _help(magics: CommandContext, args, cell):
+def _help(ctx: CommandContext, args, cell):
     return _markdown(f"```\n{help_text()}\n```")
 
 
 @subcommand("new", "new [TITLE]", "start a new session (the next questions go there)", raw=True)
-def _new(magics: CommandContext, title: str, cell):
-    session = magics.kb.store.create_session(title.strip())
-    magics.kb.current_session_id = session.id
+def _new(ctx: CommandContext, title: str, cell):
+    session = ctx.kb.store.create_session(title.strip())
+    ctx.kb.current_session_id = session.id
     print(f"new session {session.id}" + (f": {session.title}" if session.title else ""))
 
 
@@ -45,57 +45,57 @@ def _new(magics: CommandContext, title: str, cell):
             arg("-n", "--limit", type=count, default=50, help="how many"),
             arg("--archived", action="store_true", help="only archived sessions"),
             arg("--all", action="store_true", help="archived ones too"))
-def _sessions(magics: CommandContext, args, cell):
+def _sessions(ctx: CommandContext, args, cell):
     from ..analytics.sessions import sessions  # the same rows as `buddy sessions`; parent: the forked-from session
 
     archived = None if args.all else (True if args.archived else False)
-    return sessions(magics.kb.store, limit=args.limit, archived=archived, current=magics.kb.current_session_id)
+    return sessions(ctx.kb.store, limit=args.limit, archived=archived, current=ctx.kb.current_session_id)
 
 
 @subcommand("switch", "switch ID", "make a session current (a unique start or end of its id is enough)",
             arg("id", help="session id"))
-def _switch(magics: CommandContext, args, cell):
-    session = magics.kb.switch(args.id)
+def _switch(ctx: CommandContext, args, cell):
+    session = ctx.kb.switch(args.id)
     print(f"now in session {session.id}: {session.title or '(untitled)'}")
 
 
 @subcommand("title", "title TEXT", "rename the current session", raw=True)
-def _title(magics: CommandContext, text: str, cell):
+def _title(ctx: CommandContext, text: str, cell):
     if not text.strip():
         raise UsageError("give the new title: %buddy title Merging data frames")
-    session = _session_or_current(magics, None)
-    magics.kb.store.set_title(session.id, text.strip())
+    session = _session_or_current(ctx, None)
+    ctx.kb.store.set_title(session.id, text.strip())
     print(f"session {session.id} is now titled {text.strip()!r}")
 
 
 @subcommand("history", "history [ID]", "show a session's conversation (default: the current one)",
             arg("id", nargs="?", help="session id"))
-def _history(magics: CommandContext, args, cell):
+def _history(ctx: CommandContext, args, cell):
     from ..transcript import session_markdown
 
-    session = _session_or_current(magics, args.id)
-    store = magics.kb.store
+    session = _session_or_current(ctx, args.id)
+    store = ctx.kb.store
     return _markdown(session_markdown(session, store.get_messages(session.id), store.notebook))
 
 
 @subcommand("delete", "delete ID --yes", "delete a session with all its messages",
             arg("id", help="session id"), arg("--yes", action="store_true", help="confirm"))
-def _delete(magics: CommandContext, args, cell):
-    store = magics.kb.store
+def _delete(ctx: CommandContext, args, cell):
+    store = ctx.kb.store
     session = store.find_session(args.id)
     if not args.yes:
         raise UsageError(f"this deletes session {session.id} ({session.message_count} messages) for good; "
                          f"add --yes to confirm (or %buddy archive {args.id} to hide it)")
     store.delete_session(session.id)
-    if magics.kb.current_session_id == session.id:
-        magics.kb.current_session_id = None
+    if ctx.kb.current_session_id == session.id:
+        ctx.kb.current_session_id = None
     print(f"deleted session {session.id}")
 
 
 @subcommand("archive", "archive ID [--undo]", "hide a session from lists (nothing is deleted)",
             arg("id", help="session id"), arg("--undo", action="store_true", help="bring it back"))
-def _archive(magics: CommandContext, args, cell):
-    store = magics.kb.store
+def _archive(ctx: CommandContext, args, cell):
+    store = ctx.kb.store
     session = store.find_session(args.id)
     store.archive_session(session.id, archived=not args.undo)
     print(f"{'unarchived' if args.undo else 'archived'} session {session.id}")
@@ -106,18 +106,18 @@ def _archive(magics: CommandContext, args, cell):
             arg("--format", choices=EXPORT_FORMATS, default="md"),
             arg("--to", help="file to write (default: buddy-<title>.<format> beside the notebook)"),
             arg("--force", action="store_true", help="replace the file if it exists"))
-def _export(magics: CommandContext, args, cell):
+def _export(ctx: CommandContext, args, cell):
     from ..export import ExportedFile, write_export
 
-    session = _session_or_current(magics, args.id)
-    path = write_export(magics.kb.store, session.id, args.format, args.to, force=args.force)
+    session = _session_or_current(ctx, args.id)
+    path = write_export(ctx.kb.store, session.id, args.format, args.to, force=args.force)
     return ExportedFile(session.id, path)  # one line with a link to the file (path-like: open(notes) works)
 
 
 @subcommand("model", "model [NAME]", "show or set the model (offline, openai:…, anthropic:…, google:…, ollama:…)",
             arg("name", nargs="?", help="model name"))
-def _model(magics: CommandContext, args, cell):
-    config = magics.kb.config
+def _model(ctx: CommandContext, args, cell):
+    config = ctx.kb.config
     if not args.name:
         base = f" via {config.base_url}" if config.base_url else ""
         print(f"model: {config.model}{base}")
@@ -130,8 +130,8 @@ def _model(magics: CommandContext, args, cell):
 
 
 @subcommand("models", "models", "the models you can use and whether their key is set")
-def _models(magics: CommandContext, args, cell):
-    current = magics.kb.config.model
+def _models(ctx: CommandContext, args, cell):
+    current = ctx.kb.config.model
     lines = ["| model | what | key |", "|---|---|---|"]
     for provider in (p for p in PROVIDERS if p.listed):
         name, what, key = provider.example, provider.what, provider.key
@@ -142,8 +142,8 @@ def _models(magics: CommandContext, args, cell):
 
 
 @subcommand("status", "status", "store path, schema version, model and counts")
-def _status(magics: CommandContext, args, cell):
-    kb = magics.kb
+def _status(ctx: CommandContext, args, cell):
+    kb = ctx.kb
     store = kb.store
     from ..store.fileformat import current_format
 
@@ -180,19 +180,19 @@ def course_settings_line(kb) -> str:
 
 
 @subcommand("explain", "explain", "explain the last error in this notebook")
-def _explain(magics: CommandContext, args, cell):
+def _explain(ctx: CommandContext, args, cell):
     from ..engine.context import last_error
 
     problem = last_error()
     if not problem:
         raise UsageError("no error to explain yet: run the cell that fails, then %buddy explain")
     kind = "warning" if problem.split(":")[0].strip().endswith("Warning") else "error"
-    return magics.ask(f"Explain the last {kind} in my notebook and how to fix it.")
+    return ctx.ask(f"Explain the last {kind} in my notebook and how to fix it.")
 
 
 @subcommand("sidebar", "sidebar [--where auto|right|inline]", "browse, search and continue conversations in a side panel",
             arg("--where", choices=("auto", "right", "inline"), default="auto", help="where to show it"))
-def _sidebar(magics: CommandContext, args, cell):
+def _sidebar(ctx: CommandContext, args, cell):
     from ..sidebar import open_sidebar
 
-    open_sidebar(magics.kb, where=args.where)  # it displays itself; returning it would show it twice
+    open_sidebar(ctx.kb, where=args.where)  # it displays itself; returning it would show it twice

@@ -1,6 +1,6 @@
 """The subcommand table: each command module registers its handlers here with ``@subcommand``.
 
-A handler is called as ``handler(magics, args, cell)``: ``magics`` is a ``CommandContext``,
+A handler is called as ``handler(ctx, args, cell)``: ``ctx`` is a ``CommandContext``,
 ``args`` the parsed arguments (or, for a ``raw`` subcommand, the rest of the line as typed)
 and ``cell`` the cell body of ``%%buddy`` (else ``None``). It returns what IPython displays.
 The help text (``%buddy``, ``%buddy help``, ``%buddy?``) is built from the table.

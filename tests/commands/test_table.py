@@ -53,7 +53,7 @@ def test_every_subcommand_has_usage_help_a_parser_and_a_line_in_the_help():
 
 
 def test_the_check_finds_each_kind_of_bad_entry():
-    def handler(magics, args, cell):
+    def handler(ctx, args, cell):
         return None
 
     bad = {
