@@ -10,11 +10,6 @@ from .context import CommandContext
 from .table import arg, count, subcommand
 
 
-def _scope(ctx: CommandContext) -> dict:
-    """Arguments every cross-notebook analytics call takes from the settings."""
-    return {"store": ctx.kb.store, "data_dir": ctx.kb.config.data_dir}
-
-
 @subcommand("sql", "sql [--all|--write] QUERY", "run read-only SQL over this notebook's history (--all: every "
             "notebook in the folder; --write: change this store, a copy is kept); a DataFrame", raw=True)
 def _sql(ctx: CommandContext, rest: str, cell):
@@ -34,8 +29,7 @@ def _sql(ctx: CommandContext, rest: str, cell):
     kb = ctx.kb
     if "--all" in flags:
         # --all waits for a busy notebook as long as a write would (lock_timeout), rather than leave it out
-        return sql(query, root=kb.history_root, write="--write" in flags, lock_wait=kb.config.lock_timeout,
-                   **_scope(ctx))
+        return sql(query, write="--write" in flags, lock_wait=kb.config.lock_timeout, **kb.history_scope().where())
     return sql(query, store=kb.store, write="--write" in flags)
 
 
@@ -73,7 +67,7 @@ def _memory(ctx: CommandContext, rest: str, cell):
 
     if not rest.strip():
         raise UsageError("give words to look for: %buddy memory groupby")
-    return search_memory(rest.strip(), root=ctx.kb.history_root, **_scope(ctx))
+    return search_memory(rest.strip(), **ctx.kb.history_scope().where())
 
 
 @subcommand("remember", "remember TEXT", "keep a fact about you for the buddy (e.g. your goal)", raw=True)
@@ -133,8 +127,9 @@ def _curriculum(ctx: CommandContext, rest: str, cell):
 def _parquet(ctx: CommandContext, args, cell):
     from ..analytics import export_parquet
 
-    path = export_parquet(ctx.kb.history_root, args.target, force=args.force,
-                          lock_wait=ctx.kb.config.lock_timeout, **_scope(ctx))
+    scope = ctx.kb.history_scope()
+    path = export_parquet(scope.root, args.target, store=scope.store, data_dir=scope.data_dir, force=args.force,
+                          lock_wait=ctx.kb.config.lock_timeout)
     print(f"wrote a Parquet dataset (partitioned by notebook) to {path}")
     return path
 
