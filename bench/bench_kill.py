@@ -54,6 +54,9 @@ def one_round(folder: Path, delay: float, pace: float) -> dict:
                     break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    for line in proc.stdout.read().splitlines():  # shown before the kill, still in the pipe
+        if line.startswith("SHOWN text "):
+            shown = json.loads(line.split(" ", 2)[2])
     store = Store(path, notebook=str(folder / "lesson.ipynb"), idle_release=0)
     message = store.get_message(answer_id)
     text = "".join(p.text for p in message.parts if p.type == "text")
