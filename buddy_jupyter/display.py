@@ -16,7 +16,6 @@ from typing import Any
 
 from .store import Event, Store
 
-FORMATS = ("markdown", "text", "code")
 _CODE_BLOCK = re.compile(r"```[a-zA-Z0-9_+-]*\n(.*?)```", re.S)
 
 

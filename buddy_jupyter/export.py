@@ -15,11 +15,11 @@ import re
 from pathlib import Path
 
 from .errors import InvalidInput
+from .formats import EXPORT_FORMATS as FORMATS
 from .schema.messages import MessageWithParts
 from .store import Store
 from .transcript import message_markdown, session_markdown
 
-FORMATS = ("md", "json", "ipynb")
 
 
 def export_session(store: Store, session_id: str, fmt: str = "md") -> str:

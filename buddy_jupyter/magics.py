@@ -27,9 +27,9 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .commands import SUBCOMMANDS, CommandContext, Subcommand, help_text, split_args
 from .config import Buddy
 from .errors import BuddyError
+from .formats import ANSWER_FORMATS
 from .state import KernelBuddy
 
-ANSWER_FORMATS = ("markdown", "text", "code")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 

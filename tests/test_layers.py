@@ -18,7 +18,7 @@ ROOT = "buddy_jupyter"
 extension's two hooks, so ``from .. import __version__`` is no arrow."""
 
 LAYERS: list[set[str]] = [
-    {"errors", "lazy", "safe_paths", "locate", "models", "schema", "transcript", "config"},
+    {"errors", "lazy", "safe_paths", "locate", "models", "formats", "schema", "transcript", "config"},
     {"store"},
     {"tutor", "diagnose", "analytics", "interop", "export"},
     {"engine"},

@@ -7,11 +7,10 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
+from ..formats import EXPORT_FORMATS, TABLE_FORMATS
 from . import reading, stores, transfer
 from .where import CliError
 
-TABLE_FORMATS = ("text", "csv", "json", "parquet")
-EXPORT_FORMATS = ("md", "json", "ipynb")
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     **reading.COMMANDS, **transfer.COMMANDS, **stores.COMMANDS}

@@ -6,11 +6,11 @@ import os
 
 from IPython.core.error import UsageError
 
+from ..formats import EXPORT_FORMATS
 from ..models import PROVIDERS, model_name_problem
 from .context import CommandContext
 from .table import arg, count, help_text, subcommand
 
-EXPORT_FORMATS = ("md", "json", "ipynb")  # export.FORMATS, which imports the store: too heavy for %load_ext
 
 
 def _markdown(text: str):
