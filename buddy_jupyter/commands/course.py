@@ -9,7 +9,10 @@ from IPython.core.error import UsageError
 from .context import CommandContext
 from .table import arg, subcommand
 
-CLASS_VIEWS = ("overview", "time", "topics", "errors", "inactive", "curriculum", "learners")
+from ..course.views import CLASS_VIEWS as VIEWS, show
+
+CLASS_VIEWS = tuple(v for v, (_, takes) in VIEWS.items() if "summary" not in takes)
+"""A handed-in summary is matched from the command line (``buddy class match FILE``), not here."""
 
 
 def _settings(ctx: CommandContext):
@@ -76,28 +79,16 @@ def _share_status(kb, settings) -> str:
     return "\n".join(lines)
 
 
-@subcommand("class", "class [overview|time|topics|errors|inactive|curriculum|learners] [--days N] [--by week]",
+@subcommand("class", f"class [{'|'.join(CLASS_VIEWS)}] [--days N] [--by week]",
             "the instructor's view of the course's shared snapshots (a DataFrame)",
             arg("view", nargs="?", choices=CLASS_VIEWS, default="overview"),
             arg("--days", type=int, default=7, help="inactive: days without activity"),
             arg("--by", choices=("day", "week", "month"), default="week", help="time: the period"))
 def _class(ctx: CommandContext, args, cell):
-    from ..course import instructor
-
     settings = _settings(ctx)
     if not settings.active:
         raise UsageError("no course here: %buddy class reads the exchange named by buddy-course.toml")
-    views = {  # CLASS_VIEWS -> the instructor's function, and the options it takes from the command
-        "overview": (instructor.weekly_overview, {}),
-        "time": (instructor.study_time, {"by": args.by}),
-        "topics": (instructor.struggles, {}),
-        "errors": (instructor.error_kinds, {}),
-        "inactive": (instructor.inactive, {"days": args.days}),
-        "curriculum": (instructor.curriculum, {}),
-        "learners": (instructor.learners, {}),
-    }
-    function, options = views[args.view]
-    return function(settings, **options)
+    return show(settings, args.view, by=args.by, days=args.days)
 
 
 @subcommand("summary", "summary [ID] [--to PATH]", "write a summary of a session to hand in (Markdown, or a notebook with --to X.ipynb; with a content hash)",

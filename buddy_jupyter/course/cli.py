@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-VIEWS = ("overview", "time", "topics", "errors", "inactive", "curriculum", "learners", "match")
+from .views import CLASS_VIEWS, show
+
+VIEWS = tuple(CLASS_VIEWS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +53,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
     from ..errors import BuddyError
-    from . import instructor
 
     warnings.showwarning = lambda message, *rest, **kw: print(f"buddy class: warning: {message}", file=sys.stderr)
     try:
@@ -61,16 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ValueError("match needs the summary file: buddy class match buddy-summary-xxxx.md")
         if args.summary and view != "match":
             raise ValueError(f"unexpected argument {args.summary!r}")
-        frame = {
-            "overview": lambda: instructor.weekly_overview(source),
-            "time": lambda: instructor.study_time(source, by=args.by),
-            "topics": lambda: instructor.struggles(source),
-            "errors": lambda: instructor.error_kinds(source),
-            "inactive": lambda: instructor.inactive(source, days=args.days),
-            "curriculum": lambda: instructor.curriculum(source),
-            "learners": lambda: instructor.learners(source),
-            "match": lambda: instructor.match_summary(source, args.summary),
-        }[view]()
+        frame = show(source, view, by=args.by, days=args.days, summary=args.summary)
     except (ValueError, OSError, BuddyError) as error:
         print(f"buddy class: error: {error}", file=sys.stderr)
         return 2
