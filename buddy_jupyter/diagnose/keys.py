@@ -165,8 +165,6 @@ def _column_diagnosis(error, view: View, frame: Any, name: str, key: Any, key_no
         for separator, shown in ((",", "','"), (";", "';'"), ("\t", "'\\t'"), ("|", "'|'")):
             if separator in columns[0] and key in columns[0].split(separator):
                 facts.append(f"It has one column, {short(columns[0])}: the file was read with the wrong separator.")
-                call = next((n for n in ast.walk(view.tree) if isinstance(n, ast.Call)
-                             and view.segment(n.func).endswith(("read_csv", "read_table"))), None) if view.tree else None
                 return Diagnosis(f"KeyError: {short(key)}", facts, f"Read the file again with `sep={shown}`.",
                                  f"{name} = pd.read_csv(..., sep={shown})")
     unsaved = _unsaved_change(view, name, key)

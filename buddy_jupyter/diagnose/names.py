@@ -207,7 +207,7 @@ def query_column(error: BaseException, view: View) -> Diagnosis | None:
                    call.args[0].value, 1)
     return Diagnosis(_title(error, name), [f"In a query, names are columns of `{owner}`; it has no `{name}` but has "
                                            f"{near[0]!r} (it differs {how_it_differs(name, near[0])})."],
-                     f"Use the column's exact name.", view.replaced(call.args[0], repr(fixed)))
+                     "Use the column's exact name.", view.replaced(call.args[0], repr(fixed)))
 
 
 def module_prefix(error: BaseException, view: View) -> Diagnosis | None:
@@ -275,8 +275,8 @@ def local_to_function(error: BaseException, view: View) -> Diagnosis | None:
             kind = "a parameter" if is_argument else "a local variable"
             facts = [f"`{name}` is {kind} of your function `{owner}()`: it exists only while `{owner}` runs."]
             if is_argument:
-                return Diagnosis(_title(error, name), facts, f"Give the value a name outside the function "
-                                 f"before using it here.", "")
+                return Diagnosis(_title(error, name), facts, "Give the value a name outside the function "
+                                 "before using it here.", "")
             return Diagnosis(_title(error, name), facts,
                              f"Make `{owner}` `return {name}` and keep the result: `{name} = {owner}(...)`.",
                              f"{name} = {owner}(...)")

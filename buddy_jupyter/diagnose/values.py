@@ -79,8 +79,8 @@ def merge_dtypes(error: BaseException, view: View) -> Diagnosis | None:
             facts.append("Text that looks like numbers ('1') never equals the number (1), so no row would match.")
         else:
             code = f"{right}['{key}'] = {right}['{key}'].astype({left}['{key}'].dtype)"
-    return Diagnosis(title, facts, f"Give both key columns the same dtype with `astype` before merging "
-                     f"(`pd.to_numeric(..., errors='coerce')` if some text is not a number).", code)
+    return Diagnosis(title, facts, "Give both key columns the same dtype with `astype` before merging "
+                     "(`pd.to_numeric(..., errors='coerce')` if some text is not a number).", code)
 
 
 _LITERAL = re.compile(r"invalid literal for int\(\) with base \d+: (.+)$|could not convert string to float: (.+)$")
@@ -277,7 +277,7 @@ def substring_missing(error: BaseException, view: View) -> Diagnosis | None:
 
 def list_remove(error: BaseException, view: View) -> Diagnosis | None:
     """``lst.remove(x)`` / ``lst.index(x)`` with x not in the list."""
-    match = re.match(r"list\.remove\(x\): x not in list|(.+) is not in list", message := str(error))
+    match = re.match(r"list\.remove\(x\): x not in list|(.+) is not in list", str(error))
     if not match:
         return None
     call = next((n for n in view.nodes_on_line() if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
@@ -286,7 +286,7 @@ def list_remove(error: BaseException, view: View) -> Diagnosis | None:
     value = view.resolve(call.func.value) if call is not None else MISSING
     facts = [f"`{name}` does not contain that value" + (f" ({describe(value)})." if value is not MISSING else ".")]
     code = f"if {view.segment(call.args[0])} in {name}:\n    {view.segment(call)}" if call is not None and call.args else ""
-    return Diagnosis(title := _title(error), facts, "Check with `in` before removing or looking it up.", code)
+    return Diagnosis(_title(error), facts, "Check with `in` before removing or looking it up.", code)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%m-%d-%Y", "%Y%m%d",
