@@ -28,10 +28,6 @@ class HistoryScope:
     idle_threshold: float = DEFAULT_IDLE_THRESHOLD
     """Seconds of inactivity that end a study session in the time figures."""
 
-    @property
-    def everywhere(self) -> bool:
-        return self.root is not None
-
     def this_notebook(self) -> "HistoryScope":
         return replace(self, root=None)
 

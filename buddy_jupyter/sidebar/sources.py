@@ -155,25 +155,24 @@ class Sources:
         from ..analytics import query
 
         offset, limit = max(0, int(offset)), int(limit)
-        frame = query.sql(FOLDER_PAGE_SQL.format(limit=limit, offset=offset), **self._everywhere())
+        scope = self.history_scope()
+        frame = query.sql(FOLDER_PAGE_SQL.format(limit=limit, offset=offset), **scope.where())
         if len(frame) == 0 and offset > 0:  # past the end (sessions were deleted): show the last page
             total = int(query.sql("SELECT count(*) AS n FROM session WHERE time_archived IS NULL",
-                                  **self._everywhere())["n"].iloc[0])
+                                  **scope.where())["n"].iloc[0])
             offset = _clamp_offset(offset, total, limit)
-            frame = query.sql(FOLDER_PAGE_SQL.format(limit=limit, offset=offset), **self._everywhere())
+            frame = query.sql(FOLDER_PAGE_SQL.format(limit=limit, offset=offset), **scope.where())
         total = int(frame["total"].iloc[0]) if len(frame) else 0
-        rows = [self._row_from_record(record) for record in frame.to_dict("records")]
+        rows = [self._row_from_record(record, scope) for record in frame.to_dict("records")]
         notices = [f"{Path(p).name} skipped (busy or unreadable)" for p in frame.attrs.get("skipped", [])]
         return Page(rows, total, offset, notices)
 
-    def _everywhere(self) -> dict[str, Any]:
-        return self.history_scope().where()
-
-    def _row_from_record(self, record: dict[str, Any]) -> SessionRow:
+    def _row_from_record(self, record: dict[str, Any], scope: "HistoryScope") -> SessionRow:
+        """A folder query's row; ``scope`` is read once per page, not once per row."""
         notebook = str(record.get("notebook") or "")
-        own = self.store
+        own = scope.store
         local = _same_notebook(notebook, own.notebook)
-        path = own.path if local else store_path_for(notebook, self.history_scope().data_dir)
+        path = own.path if local else store_path_for(notebook, scope.data_dir)
         return SessionRow(
             session_id=record["id"], title=record["title"] or "", notebook=notebook, store_path=path,
             time_updated=_py(record["time_updated"]), time_created=_py(record["time_created"]),
@@ -217,8 +216,8 @@ class Sources:
         if not text:
             return []
         folder = scope == "folder"
-        where = self._everywhere() if folder else {"store": self.store}
-        frame = search_memory(text, limit=limit * 4, **where)
+        where = self.history_scope() if folder else self.history_scope().this_notebook()
+        frame = search_memory(text, limit=limit * 4, **where.where())
         hits: dict[str, str] = {}
         for record in frame.to_dict("records"):
             sid = record["session_id"]
@@ -244,10 +243,11 @@ class Sources:
         from ..analytics import query
         from ..analytics.memory import session_rows
 
-        frame = session_rows(ids, **self._everywhere())  # from the search index: no store is attached
+        scope = self.history_scope()
+        frame = session_rows(ids, **scope.where())  # from the search index: no store is attached
         if frame is None:
-            frame = query.sql(SESSIONS_SQL.format(ids=", ".join(_quote(i) for i in ids)), **self._everywhere())
-        found = {r.session_id: r for r in (self._row_from_record(rec) for rec in frame.to_dict("records"))}
+            frame = query.sql(SESSIONS_SQL.format(ids=", ".join(_quote(i) for i in ids)), **scope.where())
+        found = {r.session_id: r for r in (self._row_from_record(rec, scope) for rec in frame.to_dict("records"))}
         return [found[sid] for sid in ids if sid in found]
 
 
